@@ -1,0 +1,254 @@
+#include "api/http_server.h"
+
+#include "api/api_error.h"
+
+#include <iostream>
+
+namespace switchyard::api {
+
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kWriteTimeout = std::chrono::seconds(60);
+
+// Shared with the disconnect watcher, which may outlive the exchange by one callback.
+struct WatchState {
+    std::atomic<bool> gone{false};
+    std::function<void()> callback;
+};
+
+class BeastExchange : public Exchange {
+public:
+    BeastExchange(beast::tcp_stream& stream, const Request& req, bool keep_alive)
+        : stream_(stream), version_(req.version()), keep_alive_(keep_alive), state_(std::make_shared<WatchState>()) {}
+
+    asio::awaitable<void> respond(int status, std::string content_type, std::string body,
+                                  std::map<std::string, std::string> headers) override {
+        http::response<http::string_body> res{static_cast<http::status>(status), version_};
+        res.set(http::field::server, "switchyard");
+        res.set(http::field::content_type, content_type);
+        res.set(http::field::access_control_allow_origin, "*");
+        for (const auto& [k, v] : headers) res.set(k, v);
+        res.keep_alive(keep_alive_);
+        res.body() = std::move(body);
+        res.prepare_payload();
+        status_ = status;
+        beast::error_code ec;
+        stream_.expires_after(kWriteTimeout);
+        co_await http::async_write(stream_, res, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) mark_gone();
+    }
+
+    asio::awaitable<bool> begin_stream(std::map<std::string, std::string> headers) override {
+        http::response<http::empty_body> res{http::status::ok, version_};
+        res.set(http::field::server, "switchyard");
+        res.set(http::field::content_type, "text/event-stream");
+        res.set(http::field::cache_control, "no-cache");
+        res.set(http::field::access_control_allow_origin, "*");
+        res.set("X-Accel-Buffering", "no");
+        for (const auto& [k, v] : headers) res.set(k, v);
+        res.keep_alive(keep_alive_);
+        res.chunked(true);
+        status_ = 200;
+        http::response_serializer<http::empty_body> sr{res};
+        beast::error_code ec;
+        stream_.expires_after(kWriteTimeout);
+        co_await http::async_write_header(stream_, sr, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) mark_gone();
+        co_return !ec;
+    }
+
+    asio::awaitable<bool> write_stream(std::string data) override {
+        if (state_->gone) co_return false;
+        beast::error_code ec;
+        stream_.expires_after(kWriteTimeout);
+        co_await asio::async_write(stream_, http::make_chunk(asio::buffer(data)), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) mark_gone();
+        co_return !ec;
+    }
+
+    asio::awaitable<void> end_stream() override {
+        if (state_->gone) co_return;
+        beast::error_code ec;
+        stream_.expires_after(kWriteTimeout);
+        co_await asio::async_write(stream_, http::make_chunk_last(), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) mark_gone();
+    }
+
+    void on_disconnect(std::function<void()> callback) override {
+        state_->callback = std::move(callback);
+        if (watching_) return;
+        watching_ = true;
+        // A readable socket during a request means the client closed it (no pipelining expected):
+        // that is how a dropped stream is noticed at once, before any write fails.
+        auto state = state_;
+        auto& sock = stream_.socket();
+        sock.async_wait(tcp::socket::wait_read, [state, &sock](const boost::system::error_code& ec) {
+            if (ec == asio::error::operation_aborted) return;
+            boost::system::error_code ec2;
+            if (ec || sock.available(ec2) == 0 || ec2) {
+                if (!state->gone.exchange(true) && state->callback) state->callback();
+            }
+        });
+    }
+
+    bool client_gone() const override { return state_->gone; }
+    int status_sent() const override { return status_; }
+    bool keep_alive() const { return keep_alive_ && !state_->gone; }
+
+    void finish() {
+        if (watching_) {
+            boost::system::error_code ec;
+            stream_.socket().cancel(ec);
+        }
+        state_->callback = nullptr;
+    }
+
+private:
+    void mark_gone() {
+        if (!state_->gone.exchange(true) && state_->callback) state_->callback();
+    }
+    beast::tcp_stream& stream_;
+    unsigned version_;
+    bool keep_alive_;
+    int status_ = 0;
+    bool watching_ = false;
+    std::shared_ptr<WatchState> state_;
+};
+
+}  // namespace
+
+asio::awaitable<void> respond_json(Exchange& ex, int status, const std::string& json_body, std::map<std::string, std::string> headers) {
+    co_await ex.respond(status, "application/json", json_body, std::move(headers));
+}
+
+HttpServer::HttpServer(HttpServerOptions options) : opt_(std::move(options)), ioc_(opt_.io_threads), acceptor_(ioc_) {}
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::route(http::verb method, std::string path, Handler handler) {
+    routes_[{method, std::move(path)}] = std::move(handler);
+}
+void HttpServer::route_prefix(http::verb method, std::string prefix, Handler handler) {
+    prefix_routes_[{method, std::move(prefix)}] = std::move(handler);
+}
+
+int HttpServer::listen() {
+    tcp::resolver resolver(ioc_);
+    auto endpoints = resolver.resolve(opt_.host, std::to_string(opt_.port));
+    tcp::endpoint ep = *endpoints.begin();
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    asio::co_spawn(ioc_, accept_loop(), asio::detached);
+    return acceptor_.local_endpoint().port();
+}
+
+void HttpServer::run() {
+    std::vector<std::thread> threads;
+    for (int i = 1; i < opt_.io_threads; ++i) threads.emplace_back([this] { ioc_.run(); });
+    ioc_.run();
+    for (auto& t : threads) t.join();
+}
+
+void HttpServer::stop_accepting() {
+    accepting_ = false;
+    asio::post(ioc_, [this] { boost::system::error_code ec; acceptor_.close(ec); });
+}
+
+void HttpServer::stop() { ioc_.stop(); }
+
+asio::awaitable<void> HttpServer::accept_loop() {
+    while (accepting_) {
+        boost::system::error_code ec;
+        auto socket = co_await acceptor_.async_accept(asio::make_strand(ioc_), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            if (!accepting_ || ec == asio::error::operation_aborted) co_return;
+            continue;  // e.g. EMFILE: keep serving the connections we have
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        auto ex = socket.get_executor();
+        asio::co_spawn(ex, serve_connection(std::move(socket)), asio::detached);
+    }
+}
+
+asio::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (;;) {
+        http::request_parser<http::string_body> parser;
+        parser.body_limit(opt_.max_body_bytes);
+        parser.header_limit(64 * 1024);
+        stream.expires_after(opt_.idle_timeout);
+        beast::error_code ec;
+        co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+            ec == asio::error::connection_reset || ec == asio::error::operation_aborted) break;
+        if (ec) {
+            // The request could not be read whole: answer once, then close (the stream is out of sync).
+            Request dummy;
+            dummy.version(11);
+            BeastExchange ex(stream, dummy, false);
+            ApiError err = ec == http::error::body_limit
+                ? ApiError::make(413, "invalid_request_error", "request_too_large",
+                           "Request body exceeds the limit of " + std::to_string(opt_.max_body_bytes) + " bytes (server.max_body_bytes)")
+                : ApiError::bad_request("Malformed HTTP request: " + ec.message());
+            co_await respond_json(ex, err.status, err.body().dump());
+            break;
+        }
+        stream.expires_never();
+        Request req = parser.release();
+        BeastExchange ex(stream, req, req.keep_alive() && accepting_);
+        ++in_flight_;
+        co_await dispatch(req, ex);
+        --in_flight_;
+        ex.finish();
+        if (!ex.keep_alive() || !accepting_) break;
+    }
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+asio::awaitable<void> HttpServer::dispatch(const Request& req, Exchange& ex) {
+    std::string path(req.target());
+    if (auto q = path.find('?'); q != std::string::npos) path.resize(q);
+    if (req.method() == http::verb::options) {
+        std::map<std::string, std::string> cors{{"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
+                                                {"Access-Control-Allow-Headers", "Authorization, Content-Type"}};
+        co_await ex.respond(204, "text/plain", "", cors);
+        co_return;
+    }
+    const Handler* handler = nullptr;
+    bool path_known = false;
+    for (const auto& [key, h] : routes_) {
+        if (key.second != path) continue;
+        path_known = true;
+        if (key.first == req.method()) handler = &h;
+    }
+    for (const auto& [key, h] : prefix_routes_) {
+        if (handler || path.rfind(key.second, 0) != 0) continue;
+        path_known = true;
+        if (key.first == req.method()) handler = &h;
+    }
+    if (!handler) {
+        ApiError err = path_known
+            ? ApiError::make(405, "invalid_request_error", "method_not_allowed", "Method " + std::string(req.method_string()) + " is not allowed on " + path)
+            : ApiError::make(404, "not_found_error", "unknown_url", "Unknown request URL: " + std::string(req.method_string()) + " " + path);
+        co_await respond_json(ex, err.status, err.body().dump());
+        co_return;
+    }
+    std::string failure;
+    try {
+        co_await (*handler)(req, ex);
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    if (!failure.empty() && ex.status_sent() == 0) {
+        std::cerr << "switchyard: handler for " << path << " failed: " << failure << "\n";
+        ApiError err = ApiError::make(500, "server_error", "internal_error", "Internal error: " + failure);
+        co_await respond_json(ex, 500, err.body().dump());
+    }
+}
+
+}  // namespace switchyard::api

@@ -1,0 +1,118 @@
+#include "api/server.h"
+
+#include <random>
+
+namespace switchyard::api {
+
+void AccessLog::write(const nlohmann::json& line) {
+    if (!out_) return;
+    std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::lock_guard lock(mu_);
+    *out_ << text << "\n";
+    out_->flush();
+}
+
+std::string random_id(const std::string& prefix) {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    static const char* hex = "0123456789abcdef";
+    std::string id = prefix;
+    for (int i = 0; i < 24; ++i) id += hex[rng() % 16];
+    return id;
+}
+
+RequestRecord::RequestRecord(ServerContext& c, std::string r, const Request& req)
+    : ctx(c), route(std::move(r)), id(random_id(route == "/v1/chat/completions" ? "chatcmpl-" : route == "/v1/completions" ? "cmpl-" : "req-")) {
+    fields["method"] = std::string(req.method_string());
+}
+
+RequestRecord::~RequestRecord() {
+    // Every request that reached a handler is logged and counted, whatever happened to it.
+    double latency = elapsed();
+    int st = status ? status : 500;
+    ctx.metrics.request_done(route, st, latency);
+    fields["ts"] = static_cast<long long>(std::time(nullptr));
+    fields["id"] = id;
+    fields["route"] = route;
+    fields["status"] = st;
+    fields["latency_ms"] = static_cast<long long>(latency * 1000);
+    if (ttft_s >= 0) fields["ttft_ms"] = static_cast<long long>(ttft_s * 1000);
+    ctx.log.write(fields);
+}
+
+asio::awaitable<void> send_error(Exchange& ex, RequestRecord& rec, const ApiError& err) {
+    rec.status = err.status;
+    rec.fields["error"] = err.message;
+    std::map<std::string, std::string> headers{{"x-request-id", rec.id}};
+    if (err.retry_after > 0) headers["Retry-After"] = std::to_string(err.retry_after);
+    co_await respond_json(ex, err.status, err.body().dump(), headers);
+}
+
+std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req) {
+    if (ctx.api_key.empty()) return std::nullopt;
+    auto it = req.find(http::field::authorization);
+    if (it != req.end() && it->value() == "Bearer " + ctx.api_key) return std::nullopt;
+    return ApiError::make(401, "invalid_request_error", "invalid_api_key", "Incorrect or missing API key (send 'Authorization: Bearer <key>')");
+}
+
+Server::Server(Config config, std::ostream* access_log)
+    : config_(std::move(config)),
+      pool_(config_),
+      blocking_(4),
+      log_(access_log),
+      http_(HttpServerOptions{config_.server.host, config_.server.port, config_.server.io_threads,
+                              config_.server.max_body_bytes, config_.server.idle_timeout}),
+      signals_(http_.io(), SIGINT, SIGTERM) {
+    ctx_ = std::unique_ptr<ServerContext>(new ServerContext{pool_, metrics_, blocking_, log_, config_.server.api_key});
+    register_basic_routes(http_, *ctx_);
+    register_openai_routes(http_, *ctx_);
+}
+
+Server::~Server() {
+    http_.stop();
+    pool_.shutdown();
+    blocking_.join();
+}
+
+int Server::listen() { return http_.listen(); }
+
+void Server::shutdown() {
+    asio::post(http_.io(), [this] { begin_drain(); });
+}
+
+void Server::begin_drain() {
+    if (drain_started_.exchange(true)) {
+        http_.stop();  // second signal: stop now
+        return;
+    }
+    std::cerr << "switchyard: shutting down, " << http_.in_flight() << " request(s) in flight\n";
+    ctx_->draining = true;
+    http_.stop_accepting();
+    auto deadline = std::chrono::steady_clock::now() + config_.server.shutdown_grace;
+    auto timer = std::make_shared<asio::steady_timer>(http_.io());
+    auto cut = std::make_shared<bool>(false);
+    // Poll until nothing is in flight; past the grace period, end remaining generations so their
+    // streams close cleanly with an error event instead of being dropped.
+    auto tick = std::make_shared<std::function<void()>>();
+    *tick = [this, timer, deadline, cut, tick] {
+        if (http_.in_flight() == 0) { http_.stop(); return; }
+        if (!*cut && std::chrono::steady_clock::now() >= deadline) {
+            *cut = true;
+            std::thread([this] { pool_.shutdown(); }).detach();
+        }
+        timer->expires_after(std::chrono::milliseconds(50));
+        timer->async_wait([tick](const boost::system::error_code&) { (*tick)(); });
+    };
+    (*tick)();
+}
+
+void Server::run() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        begin_drain();
+        signals_.async_wait([this](const boost::system::error_code& ec2, int) { if (!ec2) http_.stop(); });
+    });
+    http_.run();
+    pool_.shutdown();
+}
+
+}  // namespace switchyard::api

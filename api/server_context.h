@@ -1,0 +1,70 @@
+// What every route handler shares: the model pool, metrics, a thread pool for blocking work
+// (model loads, tokenisation, embeddings) so I/O threads never stall, and the access log.
+#pragma once
+
+#include "api/api_error.h"
+#include "api/http_server.h"
+#include "api/metrics.h"
+#include "engine/model_pool.h"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+
+namespace switchyard::api {
+
+// One JSON line per accepted request, written to the configured stream (stdout by default).
+class AccessLog {
+public:
+    explicit AccessLog(std::ostream* out) : out_(out) {}
+    void write(const nlohmann::json& line);
+private:
+    std::mutex mu_;
+    std::ostream* out_;
+};
+
+struct ServerContext {
+    ModelPool& pool;
+    Metrics& metrics;
+    asio::thread_pool& blocking;
+    AccessLog& log;
+    std::string api_key;
+    std::atomic<bool> draining{false};
+
+    // Runs f on the blocking pool and resumes the caller on its own executor with the result.
+    template <class F>
+    asio::awaitable<std::invoke_result_t<F>> offload(F f) {
+        using R = std::invoke_result_t<F>;
+        co_return co_await asio::co_spawn(blocking.get_executor(),
+                                          [f = std::move(f)]() mutable -> asio::awaitable<R> { co_return f(); },
+                                          asio::use_awaitable);
+    }
+};
+
+// Per-request bookkeeping: id, timing, the access-log line and the metrics update at the end.
+struct RequestRecord {
+    RequestRecord(ServerContext& ctx, std::string route, const Request& req);
+    ~RequestRecord();
+    ServerContext& ctx;
+    std::string route;
+    std::string id;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    nlohmann::json fields = nlohmann::json::object();
+    int status = 0;
+    double ttft_s = -1;
+    double elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
+};
+
+// Answers with an OpenAI error body (and Retry-After when the error has one).
+asio::awaitable<void> send_error(Exchange& ex, RequestRecord& rec, const ApiError& err);
+// Checks "Authorization: Bearer <key>" when the server has an API key.
+std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req);
+std::string random_id(const std::string& prefix);
+
+void register_openai_routes(HttpServer& http, ServerContext& ctx);   // chat + completions
+void register_basic_routes(HttpServer& http, ServerContext& ctx);    // models, embeddings, health, metrics
+
+}  // namespace switchyard::api

@@ -1,0 +1,72 @@
+// `switchyard`: serve the OpenAI-compatible API, run a prompt, list models, pull model files.
+#include "cli/commands.h"
+#include "cli/pull.h"
+
+#include <CLI/CLI.hpp>
+#include <curl/curl.h>
+
+#include <iostream>
+
+using namespace switchyard::cli;
+
+int main(int argc, char** argv) {
+    CLI::App app{"Switchyard: small local models by default, large models when needed.\n"
+                 "OpenAI-compatible server and CLI over llama.cpp."};
+    app.set_version_flag("--version", "switchyard 0.1.0");
+    app.require_subcommand(1);
+    CommonOptions common;
+    app.add_option("-c,--config", common.config, "YAML config file")->capture_default_str();
+
+    auto* serve = app.add_subcommand("serve", "Serve the OpenAI-compatible HTTP API");
+    std::string host;
+    int port = -1;
+    serve->add_option("--host", host, "Override server.host");
+    serve->add_option("-p,--port", port, "Override server.port (0 = any free port)");
+
+    auto* run = app.add_subcommand("run", "Run one prompt on a model and stream the answer to the terminal");
+    std::string model, prompt, system;
+    int max_tokens = 0;
+    double temperature = -1;
+    bool raw = false;
+    run->add_option("model", model, "Model name or alias")->required();
+    run->add_option("prompt", prompt, "The prompt")->required();
+    run->add_option("-s,--system", system, "System message");
+    run->add_option("-n,--max-tokens", max_tokens, "Maximum tokens to generate (default: the model's)");
+    run->add_option("-t,--temperature", temperature, "Sampling temperature (default: the model's)");
+    run->add_flag("--raw", raw, "Send the prompt as is, without the chat template");
+
+    auto* models = app.add_subcommand("models", "List configured models, or what a running server has loaded");
+    std::string url;
+    models->add_option("--url", url, "Base URL of a running server, e.g. http://127.0.0.1:8080");
+
+    auto* pull = app.add_subcommand("pull", "Download a model file (URL or hf:owner/repo/file[@rev]) with resume and SHA-256 check");
+    PullOptions popt;
+    std::string dest = "models";
+    bool no_progress = false;
+    pull->add_option("source", popt.source, "https://... or hf:owner/repo/path/file.gguf[@revision]")->required();
+    pull->add_option("-d,--dir", dest, "Destination folder")->capture_default_str();
+    pull->add_option("--sha256", popt.expected_sha256, "Expected SHA-256 (hex)");
+    pull->add_option("-o,--output", popt.output_name, "File name to save as");
+    pull->add_flag("--no-progress", no_progress, "Do not draw a progress bar");
+
+    CLI11_PARSE(app, argc, argv);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    if (*serve) return cmd_serve(common, host, port);
+    if (*run) return cmd_run(common, model, prompt, system, max_tokens, temperature, raw);
+    if (*models) return cmd_models(common, url);
+    if (*pull) {
+        popt.dest_dir = dest;
+        popt.show_progress = !no_progress;
+        try {
+            auto r = switchyard::cli::pull(popt);
+            std::cout << (r.already_present ? "already present: " : "saved: ") << r.path.string() << " (" << r.bytes << " bytes"
+                      << (r.sha256.empty() ? "" : ", sha256 " + r.sha256) << (r.resumed ? ", resumed" : "") << ")\n";
+        } catch (const std::exception& e) {
+            std::cerr << "switchyard: pull failed: " << e.what() << "\n";
+            return 1;
+        }
+        return 0;
+    }
+    return 0;
+}

@@ -1,0 +1,218 @@
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace switchyard {
+namespace {
+
+// Carries the file name and YAML path so every message says exactly where the problem is.
+struct Ctx {
+    std::string source;
+    [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& what) const {
+        std::ostringstream os;
+        os << source;
+        if (node.IsDefined() && node.Mark().line >= 0) os << ":" << node.Mark().line + 1;
+        os << ": " << path << ": " << what;
+        throw ConfigError(os.str());
+    }
+    void only_keys(const YAML::Node& map, const std::string& path, std::initializer_list<const char*> keys) const {
+        if (!map.IsMap()) fail(map, path, "expected a mapping");
+        for (const auto& kv : map) {
+            auto key = kv.first.as<std::string>();
+            if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return key == k; })) {
+                std::string allowed;
+                for (auto k : keys) allowed += std::string(allowed.empty() ? "" : ", ") + k;
+                fail(kv.first, path, "unknown key '" + key + "' (allowed: " + allowed + ")");
+            }
+        }
+    }
+    template <class T>
+    T get(const YAML::Node& node, const std::string& path, const char* type_name) const {
+        if (!node.IsScalar()) fail(node, path, std::string("expected ") + type_name);
+        try {
+            return node.as<T>();
+        } catch (const YAML::Exception&) {
+            fail(node, path, std::string("expected ") + type_name + ", got '" + node.Scalar() + "'");
+        }
+    }
+    int get_int(const YAML::Node& n, const std::string& path, int lo, int hi) const {
+        int v = get<int>(n, path, "an integer");
+        if (v < lo || v > hi)
+            fail(n, path, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + std::to_string(v));
+        return v;
+    }
+    float get_float(const YAML::Node& n, const std::string& path, float lo, float hi) const {
+        float v = get<float>(n, path, "a number");
+        if (v < lo || v > hi) {
+            std::ostringstream os;
+            os << "must be between " << lo << " and " << hi << ", got " << v;
+            fail(n, path, os.str());
+        }
+        return v;
+    }
+};
+
+void parse_sampling(const Ctx& c, const YAML::Node& n, const std::string& path, SamplingDefaults& s) {
+    c.only_keys(n, path, {"temperature", "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty",
+                          "repeat_penalty", "max_tokens"});
+    if (n["temperature"]) s.temperature = c.get_float(n["temperature"], path + ".temperature", 0, 5);
+    if (n["top_p"]) s.top_p = c.get_float(n["top_p"], path + ".top_p", 0, 1);
+    if (n["top_k"]) s.top_k = c.get_int(n["top_k"], path + ".top_k", 0, 1 << 20);
+    if (n["min_p"]) s.min_p = c.get_float(n["min_p"], path + ".min_p", 0, 1);
+    if (n["presence_penalty"]) s.presence_penalty = c.get_float(n["presence_penalty"], path + ".presence_penalty", -2, 2);
+    if (n["frequency_penalty"]) s.frequency_penalty = c.get_float(n["frequency_penalty"], path + ".frequency_penalty", -2, 2);
+    if (n["repeat_penalty"]) s.repeat_penalty = c.get_float(n["repeat_penalty"], path + ".repeat_penalty", 0, 10);
+    if (n["max_tokens"]) s.max_tokens = c.get_int(n["max_tokens"], path + ".max_tokens", 1, 1 << 20);
+}
+
+ModelSpec parse_model(const Ctx& c, const YAML::Node& n, const std::string& path, const std::filesystem::path& models_dir,
+                      const std::filesystem::path& config_dir) {
+    c.only_keys(n, path, {"name", "file", "kind", "aliases", "context_size", "parallel", "batch_size", "threads",
+                          "gpu_layers", "queue_limit", "keep_alive", "sampling", "chat_template"});
+    ModelSpec m;
+    if (!n["name"]) c.fail(n, path, "missing required key 'name'");
+    m.name = c.get<std::string>(n["name"], path + ".name", "a string");
+    if (m.name.empty()) c.fail(n["name"], path + ".name", "must not be empty");
+    if (!n["file"]) c.fail(n, path, "missing required key 'file' (path to a .gguf, relative to models_dir)");
+    std::filesystem::path file = c.get<std::string>(n["file"], path + ".file", "a path");
+    m.file = file.is_absolute() ? file : models_dir / file;
+    if (n["chat_template"]) {
+        std::filesystem::path t = c.get<std::string>(n["chat_template"], path + ".chat_template", "a path");
+        // Relative to the config file, not models_dir: templates ship with the config.
+        m.chat_template = t.is_absolute() ? t : config_dir / t;
+    }
+    if (n["kind"]) {
+        auto k = c.get<std::string>(n["kind"], path + ".kind", "a string");
+        if (k == "chat") m.kind = ModelKind::chat;
+        else if (k == "embedding") m.kind = ModelKind::embedding;
+        else c.fail(n["kind"], path + ".kind", "must be 'chat' or 'embedding', got '" + k + "'");
+    }
+    if (n["aliases"]) {
+        if (!n["aliases"].IsSequence()) c.fail(n["aliases"], path + ".aliases", "expected a list of names");
+        for (std::size_t i = 0; i < n["aliases"].size(); ++i)
+            m.aliases.push_back(c.get<std::string>(n["aliases"][i], path + ".aliases[" + std::to_string(i) + "]", "a string"));
+    }
+    if (n["context_size"]) m.context_size = c.get_int(n["context_size"], path + ".context_size", 64, 1 << 20);
+    if (n["parallel"]) m.parallel = c.get_int(n["parallel"], path + ".parallel", 1, 256);
+    if (n["batch_size"]) m.batch_size = c.get_int(n["batch_size"], path + ".batch_size", 16, 1 << 16);
+    if (n["threads"]) m.threads = c.get_int(n["threads"], path + ".threads", 0, 1024);
+    if (n["gpu_layers"]) m.gpu_layers = c.get_int(n["gpu_layers"], path + ".gpu_layers", 0, 100000);
+    if (n["queue_limit"]) m.queue_limit = c.get_int(n["queue_limit"], path + ".queue_limit", 0, 1 << 20);
+    if (n["keep_alive"]) {
+        auto text = c.get<std::string>(n["keep_alive"], path + ".keep_alive", "a duration");
+        try { m.keep_alive = parse_duration(text); } catch (const std::exception& e) { c.fail(n["keep_alive"], path + ".keep_alive", e.what()); }
+    }
+    if (n["sampling"]) parse_sampling(c, n["sampling"], path + ".sampling", m.sampling);
+    return m;
+}
+
+void parse_server(const Ctx& c, const YAML::Node& n, ServerSpec& s) {
+    c.only_keys(n, "server", {"host", "port", "io_threads", "max_body_bytes", "idle_timeout", "shutdown_grace", "api_key_env"});
+    if (n["host"]) s.host = c.get<std::string>(n["host"], "server.host", "a host name or address");
+    if (n["port"]) s.port = c.get_int(n["port"], "server.port", 0, 65535);
+    if (n["io_threads"]) s.io_threads = c.get_int(n["io_threads"], "server.io_threads", 1, 256);
+    if (n["max_body_bytes"]) {
+        auto text = c.get<std::string>(n["max_body_bytes"], "server.max_body_bytes", "a size");
+        try { s.max_body_bytes = parse_bytes(text); } catch (const std::exception& e) { c.fail(n["max_body_bytes"], "server.max_body_bytes", e.what()); }
+    }
+    for (auto [key, field] : {std::pair{"idle_timeout", &s.idle_timeout}, std::pair{"shutdown_grace", &s.shutdown_grace}}) {
+        if (!n[key]) continue;
+        auto text = c.get<std::string>(n[key], std::string("server.") + key, "a duration");
+        try { *field = parse_duration(text); } catch (const std::exception& e) { c.fail(n[key], std::string("server.") + key, e.what()); }
+    }
+    if (n["api_key_env"]) {
+        auto var = c.get<std::string>(n["api_key_env"], "server.api_key_env", "an environment variable name");
+        const char* v = std::getenv(var.c_str());
+        if (!v || !*v) c.fail(n["api_key_env"], "server.api_key_env", "environment variable " + var + " is not set");
+        s.api_key = v;
+    }
+}
+
+}  // namespace
+
+const ModelSpec* Config::find_model(const std::string& key) const {
+    for (const auto& m : models) {
+        if (m.name == key) return &m;
+        if (std::find(m.aliases.begin(), m.aliases.end(), key) != m.aliases.end()) return &m;
+    }
+    return nullptr;
+}
+
+std::chrono::seconds parse_duration(const std::string& text) {
+    if (text == "-1" || text == "forever") return std::chrono::seconds::max();
+    std::size_t pos = 0;
+    long long v = 0;
+    try { v = std::stoll(text, &pos); } catch (...) { throw std::invalid_argument("not a duration: '" + text + "' (use e.g. 30s, 5m, 1h, -1)"); }
+    std::string unit = text.substr(pos);
+    long long mult = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
+    if (mult == 0 || v < 0) throw std::invalid_argument("not a duration: '" + text + "' (use e.g. 30s, 5m, 1h, -1)");
+    return std::chrono::seconds(v * mult);
+}
+
+std::uint64_t parse_bytes(const std::string& text) {
+    std::size_t pos = 0;
+    double v = 0;
+    try { v = std::stod(text, &pos); } catch (...) { throw std::invalid_argument("not a size: '" + text + "' (use e.g. 512MiB, 4GiB)"); }
+    std::string unit = text.substr(pos);
+    unit.erase(std::remove(unit.begin(), unit.end(), ' '), unit.end());
+    double mult = 0;
+    if (unit.empty() || unit == "B") mult = 1;
+    else if (unit == "K" || unit == "KiB" || unit == "KB") mult = 1024.0;
+    else if (unit == "M" || unit == "MiB" || unit == "MB") mult = 1024.0 * 1024;
+    else if (unit == "G" || unit == "GiB" || unit == "GB") mult = 1024.0 * 1024 * 1024;
+    if (mult == 0 || v < 0) throw std::invalid_argument("not a size: '" + text + "' (use e.g. 512MiB, 4GiB)");
+    return static_cast<std::uint64_t>(v * mult);
+}
+
+Config parse_config(const std::string& yaml_text, const std::filesystem::path& base_dir, const std::string& source_name) {
+    Ctx c{source_name};
+    YAML::Node root;
+    try {
+        root = YAML::Load(yaml_text);
+    } catch (const YAML::ParserException& e) {
+        throw ConfigError(source_name + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+    }
+    Config cfg;
+    cfg.source = source_name;
+    if (!root.IsMap()) c.fail(root, "(top level)", "expected a mapping with 'models:'");
+    c.only_keys(root, "(top level)", {"server", "models_dir", "memory_budget", "models"});
+    cfg.models_dir = base_dir;
+    if (root["models_dir"]) {
+        std::filesystem::path d = c.get<std::string>(root["models_dir"], "models_dir", "a path");
+        cfg.models_dir = d.is_absolute() ? d : base_dir / d;
+    }
+    cfg.models_dir = cfg.models_dir.lexically_normal();
+    if (root["server"]) parse_server(c, root["server"], cfg.server);
+    if (root["memory_budget"]) {
+        auto text = c.get<std::string>(root["memory_budget"], "memory_budget", "a size");
+        try { cfg.memory_budget_bytes = parse_bytes(text); } catch (const std::exception& e) { c.fail(root["memory_budget"], "memory_budget", e.what()); }
+    }
+    if (!root["models"] || !root["models"].IsSequence() || root["models"].size() == 0)
+        c.fail(root["models"] ? root["models"] : root, "models", "expected a non-empty list of models");
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < root["models"].size(); ++i) {
+        std::string path = "models[" + std::to_string(i) + "]";
+        auto m = parse_model(c, root["models"][i], path, cfg.models_dir, base_dir);
+        for (const auto& n : [&] { auto all = m.aliases; all.push_back(m.name); return all; }()) {
+            if (!names.insert(n).second) c.fail(root["models"][i], path, "name or alias '" + n + "' is used twice");
+        }
+        cfg.models.push_back(std::move(m));
+    }
+    return cfg;
+}
+
+Config load_config(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    if (!in) throw ConfigError(file.string() + ": cannot open config file");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto base = std::filesystem::absolute(file).parent_path();
+    return parse_config(ss.str(), base, file.string());
+}
+
+}  // namespace switchyard

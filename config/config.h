@@ -1,0 +1,82 @@
+// Switchyard configuration: the YAML file that declares the server and its models.
+// Parsing is strict: an unknown key, a wrong type or a missing file is a ConfigError whose
+// message names the file, the YAML path and the line, so a broken config is fixed in one look.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace switchyard {
+
+struct ConfigError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Sampling defaults for a model; a request's own fields override them.
+struct SamplingDefaults {
+    float temperature = 0.8f;
+    float top_p = 0.95f;
+    int top_k = 40;
+    float min_p = 0.05f;
+    float presence_penalty = 0.0f;
+    float frequency_penalty = 0.0f;
+    float repeat_penalty = 1.0f;
+    int max_tokens = 512;
+};
+
+enum class ModelKind { chat, embedding };
+
+struct ModelSpec {
+    std::string name;
+    std::filesystem::path file;          // absolute after loading the config
+    std::filesystem::path chat_template; // Jinja file overriding the GGUF's template ("" = use the GGUF's)
+    ModelKind kind = ModelKind::chat;
+    std::vector<std::string> aliases;
+    int context_size = 4096;             // tokens per sequence
+    int parallel = 4;                    // sequences decoded together (continuous batching)
+    int batch_size = 512;                // tokens per llama_decode call
+    int threads = 0;                     // 0 = hardware threads
+    int gpu_layers = 0;                  // only used by CUDA builds
+    int queue_limit = 64;                // waiting requests beyond the running ones; more => 429
+    std::chrono::seconds keep_alive{300};
+    SamplingDefaults sampling;
+};
+
+struct ServerSpec {
+    std::string host = "127.0.0.1";
+    int port = 8080;
+    int io_threads = 2;
+    std::size_t max_body_bytes = 8u << 20;
+    std::chrono::seconds idle_timeout{60};       // keep-alive connections idle longer are closed
+    std::chrono::seconds shutdown_grace{10};     // in-flight requests get this long on SIGTERM
+    std::string api_key;                         // optional bearer token; empty = no auth
+};
+
+struct Config {
+    std::filesystem::path source;                // the file it came from ("" for defaults)
+    ServerSpec server;
+    std::filesystem::path models_dir;
+    std::uint64_t memory_budget_bytes = 4ull << 30;
+    std::vector<ModelSpec> models;
+
+    // Finds a model by name or alias; nullptr if none.
+    const ModelSpec* find_model(const std::string& name_or_alias) const;
+};
+
+// Reads and validates a config file; throws ConfigError.
+Config load_config(const std::filesystem::path& file);
+// Same, from text (relative paths resolve against base_dir). Used by tests.
+Config parse_config(const std::string& yaml_text, const std::filesystem::path& base_dir,
+                    const std::string& source_name = "<string>");
+
+// "300s", "5m", "1h", "-1" (forever) or a bare number of seconds.
+std::chrono::seconds parse_duration(const std::string& text);
+// "4GiB", "512MiB", "4G", "1000000" bytes.
+std::uint64_t parse_bytes(const std::string& text);
+
+}  // namespace switchyard

@@ -1,0 +1,62 @@
+// One model in memory: the llama.cpp model + context, and either a batching scheduler (chat
+// models) or a serialized embedding path (embedding models). Created only fully loaded, so no
+// caller ever sees a half-initialised model.
+#pragma once
+
+#include "config/config.h"
+#include "engine/generation.h"
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+struct llama_model;
+struct llama_context;
+
+namespace switchyard {
+
+class ChatFormatter;
+class Scheduler;
+
+class LoadedModel {
+public:
+    // Throws EngineError(model_unavailable) with the path when the file is missing or not a valid GGUF.
+    static std::shared_ptr<LoadedModel> load(const ModelSpec& spec);
+    ~LoadedModel();
+
+    const ModelSpec& spec() const { return spec_; }
+    std::uint64_t memory_bytes() const { return memory_bytes_; }
+    double load_seconds() const { return load_seconds_; }
+    int context_per_sequence() const;
+    int active() const;
+    int queued() const;
+
+    // Chat / text generation (chat models only). The sink runs on the scheduler thread.
+    std::shared_ptr<GenerationHandle> generate_chat(const ChatInput& in, const SamplingParams& p, EventSink sink);
+    std::shared_ptr<GenerationHandle> generate_text(const std::string& prompt, const std::string& json_schema,
+                                                    const SamplingParams& p, EventSink sink);
+
+    // Embeddings (embedding models only): one L2-normalised vector per input. Blocking.
+    std::vector<std::vector<float>> embed(const std::vector<std::string>& inputs, int& prompt_tokens);
+
+    // Ends generation and frees the scheduler thread; the model is unusable afterwards.
+    void stop();
+
+private:
+    explicit LoadedModel(const ModelSpec& spec);
+    ModelSpec spec_;
+    llama_model* model_ = nullptr;
+    llama_context* ctx_ = nullptr;
+    std::unique_ptr<ChatFormatter> formatter_;
+    std::unique_ptr<Scheduler> scheduler_;
+    std::mutex embed_mu_;
+    std::uint64_t memory_bytes_ = 0;
+    double load_seconds_ = 0;
+};
+
+// Process-wide llama.cpp initialisation and log routing (quiet unless SWITCHYARD_LLAMA_LOG=1).
+void init_llama_backend();
+
+}  // namespace switchyard

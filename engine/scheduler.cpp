@@ -1,0 +1,345 @@
+#include "engine/scheduler.h"
+
+#include "engine/engine_error.h"
+
+#include <sampling.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace switchyard {
+
+struct Scheduler::Slot {
+    int seq = 0;
+    std::unique_ptr<GenerationJob> job;
+    std::vector<llama_token> cache;   // tokens whose KV is in this sequence, in order
+    std::size_t prompt_pos = 0;       // next prompt token to evaluate
+    bool generating = false;
+    int batch_index = -1;             // index of this slot's logits in the current batch
+    llama_token last = LLAMA_TOKEN_NULL;
+    int n_generated = 0;
+    int n_cached = 0;
+    common_sampler_ptr sampler;
+    std::unique_ptr<ChatOutputParser> parser;
+    std::string text;                 // everything generated so far (raw)
+    std::size_t emitted = 0;          // bytes of text already sent to the sink
+    std::vector<TokenLogprob> pending_logprobs;
+    std::vector<std::string> stops;
+    bool busy() const { return job != nullptr; }
+};
+
+namespace {
+
+std::size_t common_prefix(const std::vector<llama_token>& a, const std::vector<llama_token>& b) {
+    std::size_t n = std::min(a.size(), b.size()), i = 0;
+    while (i < n && a[i] == b[i]) ++i;
+    return i;
+}
+
+// Bytes at the end of s that start a UTF-8 sequence not yet complete; they wait for the next token.
+std::size_t incomplete_utf8_tail(const std::string& s) {
+    for (std::size_t back = 1; back <= std::min<std::size_t>(4, s.size()); ++back) {
+        unsigned char c = static_cast<unsigned char>(s[s.size() - back]);
+        if ((c & 0xC0) == 0x80) continue;  // continuation byte: keep looking for the lead byte
+        std::size_t need = (c & 0x80) == 0 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+        return need > back ? back : 0;
+    }
+    return 0;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(llama_model* model, llama_context* ctx, const ModelSpec& spec)
+    : model_(model), ctx_(ctx), vocab_(llama_model_get_vocab(model)), spec_(spec) {
+    n_ctx_seq_ = static_cast<int>(llama_n_ctx_seq(ctx_));
+    n_batch_ = static_cast<int>(llama_n_batch(ctx_));
+    batch_ = llama_batch_init(n_batch_, 0, 1);
+    for (int i = 0; i < spec_.parallel; ++i) {
+        slots_.push_back(std::make_unique<Slot>());
+        slots_.back()->seq = i;
+    }
+    thread_ = std::thread([this] { run(); });
+}
+
+Scheduler::~Scheduler() {
+    stop();
+    llama_batch_free(batch_);
+}
+
+std::shared_ptr<GenerationHandle> Scheduler::submit(GenerationJob job) {
+    int n_prompt = static_cast<int>(job.prompt.tokens.size());
+    if (n_prompt == 0) throw EngineError(EngineErrorKind::invalid_request, "the prompt is empty", "messages");
+    if (n_prompt >= n_ctx_seq_) {
+        throw EngineError(EngineErrorKind::context_overflow,
+                          "This model's maximum context length is " + std::to_string(n_ctx_seq_) +
+                              " tokens. However, your prompt has " + std::to_string(n_prompt) +
+                              " tokens (at least one more is needed for the answer). Shorten the prompt.",
+                          "messages");
+    }
+    auto handle = job.handle;
+    {
+        std::lock_guard lock(mu_);
+        if (stopping_) throw EngineError(EngineErrorKind::overloaded, "the model is being unloaded; retry");
+        int free_slots = spec_.parallel - active_;
+        if (static_cast<int>(queue_.size()) >= free_slots + spec_.queue_limit) {
+            throw EngineError(EngineErrorKind::queue_full,
+                              "model '" + spec_.name + "' is at capacity (" + std::to_string(spec_.parallel) +
+                                  " running, " + std::to_string(spec_.queue_limit) + " queued); retry later");
+        }
+        queue_.push_back(std::make_unique<GenerationJob>(std::move(job)));
+    }
+    cv_.notify_one();
+    return handle;
+}
+
+int Scheduler::active() const { return active_.load(); }
+int Scheduler::queued() const { std::lock_guard lock(mu_); return static_cast<int>(queue_.size()); }
+
+void Scheduler::stop() {
+    {
+        std::lock_guard lock(mu_);
+        if (stopping_ && !thread_.joinable()) return;
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+// Moves queued jobs into idle slots, preferring the slot whose cached tokens share the longest prefix.
+void Scheduler::admit_locked() {
+    while (!queue_.empty()) {
+        auto& job = queue_.front();
+        if (job->handle->cancelled()) {
+            GenerationEvent ev;
+            ev.type = GenerationEvent::Type::done;
+            ev.finish_reason = "cancelled";
+            job->sink(std::move(ev));
+            queue_.pop_front();
+            continue;
+        }
+        Slot* best = nullptr;
+        std::size_t best_len = 0;
+        for (auto& s : slots_) {
+            if (s->busy()) continue;
+            std::size_t len = common_prefix(s->cache, job->prompt.tokens);
+            if (!best || len > best_len) { best = s.get(); best_len = len; }
+        }
+        if (!best) return;
+        Slot& s = *best;
+        // The last prompt token is always evaluated again: its logits start the answer.
+        std::size_t keep = std::min(best_len, job->prompt.tokens.size() - 1);
+        llama_memory_seq_rm(llama_get_memory(ctx_), s.seq, static_cast<llama_pos>(keep), -1);
+        s.cache.resize(keep);
+        s.prompt_pos = keep;
+        s.n_cached = static_cast<int>(keep);
+        s.generating = false;
+        s.n_generated = 0;
+        s.text.clear();
+        s.emitted = 0;
+        s.pending_logprobs.clear();
+        s.stops = job->sampling.stop;
+        s.stops.insert(s.stops.end(), job->prompt.extra_stops.begin(), job->prompt.extra_stops.end());
+        s.stops.erase(std::remove(s.stops.begin(), s.stops.end(), std::string()), s.stops.end());
+
+        common_params_sampling sp;
+        const auto& p = job->sampling;
+        sp.temp = p.temperature;
+        sp.top_p = p.top_p;
+        sp.top_k = p.top_k;
+        sp.min_p = p.min_p;
+        sp.penalty_present = p.presence_penalty;
+        sp.penalty_freq = p.frequency_penalty;
+        sp.penalty_repeat = p.repeat_penalty;
+        sp.seed = p.seed ? *p.seed : LLAMA_DEFAULT_SEED;
+        sp.grammar = job->prompt.grammar;
+        sp.grammar_lazy = job->prompt.grammar_lazy;
+        sp.grammar_triggers = job->prompt.grammar_triggers;
+        sp.preserved_tokens = job->prompt.preserved_tokens;
+        sp.no_perf = true;
+        s.sampler.reset(common_sampler_init(model_, sp));
+        s.job = std::move(job);
+        queue_.pop_front();
+        ++active_;
+        if (!s.sampler) { fail(s, "the output constraint (grammar) could not be built from the request"); continue; }
+        s.parser = s.job->chat ? std::make_unique<ChatOutputParser>(s.job->prompt.chat_parser, s.job->prompt.parse_tool_calls) : nullptr;
+    }
+}
+
+void Scheduler::run() {
+    llama_memory_clear(llama_get_memory(ctx_), true);
+    for (;;) {
+        {
+            std::unique_lock lock(mu_);
+            cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || active_ > 0; });
+            if (stopping_) break;
+            admit_locked();
+        }
+        step();
+    }
+    // Shutting down: nothing more will be generated for anyone.
+    std::lock_guard lock(mu_);
+    for (auto& s : slots_) if (s->busy()) finish(*s, "cancelled");
+    for (auto& job : queue_) {
+        GenerationEvent ev;
+        ev.type = GenerationEvent::Type::error;
+        ev.error = "the model was unloaded before this request started";
+        job->sink(std::move(ev));
+    }
+    queue_.clear();
+}
+
+bool Scheduler::step() {
+    common_batch_clear(batch_);
+    for (auto& sp : slots_) {
+        Slot& s = *sp;
+        s.batch_index = -1;
+        if (!s.busy()) continue;
+        if (s.job->handle->cancelled()) { finish(s, "cancelled"); continue; }
+        if (s.generating) {
+            if (batch_.n_tokens >= n_batch_) continue;
+            s.batch_index = batch_.n_tokens;
+            common_batch_add(batch_, s.last, static_cast<llama_pos>(s.cache.size()), {s.seq}, true);
+            s.cache.push_back(s.last);
+        }
+    }
+    // Prompt chunks fill whatever room the generating slots left in this batch.
+    for (auto& sp : slots_) {
+        Slot& s = *sp;
+        if (!s.busy() || s.generating) continue;
+        const auto& prompt = s.job->prompt.tokens;
+        while (s.prompt_pos < prompt.size() && batch_.n_tokens < n_batch_) {
+            bool last = s.prompt_pos + 1 == prompt.size();
+            if (last) s.batch_index = batch_.n_tokens;
+            common_batch_add(batch_, prompt[s.prompt_pos], static_cast<llama_pos>(s.prompt_pos), {s.seq}, last);
+            s.cache.push_back(prompt[s.prompt_pos]);
+            ++s.prompt_pos;
+        }
+    }
+    if (batch_.n_tokens == 0) return false;
+
+    int rc = llama_decode(ctx_, batch_);
+    if (rc != 0) {
+        for (auto& sp : slots_) {
+            Slot& s = *sp;
+            if (!s.busy()) continue;
+            llama_memory_seq_rm(llama_get_memory(ctx_), s.seq, -1, -1);
+            s.cache.clear();
+            fail(s, "llama_decode failed with code " + std::to_string(rc));
+        }
+        return true;
+    }
+    for (auto& sp : slots_) {
+        Slot& s = *sp;
+        if (s.busy() && s.batch_index >= 0) sample_slot(s, s.batch_index);
+    }
+    return true;
+}
+
+void Scheduler::sample_slot(Slot& s, int idx) {
+    auto& job = *s.job;
+    s.generating = true;
+    llama_token tok = common_sampler_sample(s.sampler.get(), ctx_, idx);
+    common_sampler_accept(s.sampler.get(), tok, true);
+    s.last = tok;
+    ++s.n_generated;
+
+    if (llama_vocab_is_eog(vocab_, tok)) { finish(s, "stop"); return; }
+
+    std::string piece = common_token_to_piece(vocab_, tok, false);
+    if (job.sampling.top_logprobs >= 0) {
+        // Log-probabilities of the model's own distribution (before sampling filters), as OpenAI reports them.
+        const float* logits = llama_get_logits_ith(ctx_, idx);
+        int n_vocab = llama_vocab_n_tokens(vocab_);
+        float mx = *std::max_element(logits, logits + n_vocab);
+        double sum = 0;
+        for (int i = 0; i < n_vocab; ++i) sum += std::exp(static_cast<double>(logits[i] - mx));
+        float lse = mx + static_cast<float>(std::log(sum));
+        TokenLogprob lp{piece, logits[tok] - lse, {}};
+        int n_top = std::min(job.sampling.top_logprobs, n_vocab);
+        if (n_top > 0) {
+            std::vector<int> ids(n_vocab);
+            std::iota(ids.begin(), ids.end(), 0);
+            std::partial_sort(ids.begin(), ids.begin() + n_top, ids.end(), [&](int a, int b) { return logits[a] > logits[b]; });
+            for (int i = 0; i < n_top; ++i) lp.top.push_back({common_token_to_piece(vocab_, ids[i], false), logits[ids[i]] - lse});
+        }
+        s.pending_logprobs.push_back(std::move(lp));
+    }
+    s.text += piece;
+
+    // A stop string ends the answer before it; it may straddle tokens, so search the recent tail.
+    std::size_t max_stop = 0;
+    for (const auto& st : s.stops) max_stop = std::max(max_stop, st.size());
+    if (max_stop) {
+        std::size_t from = s.emitted > max_stop ? s.emitted - max_stop : 0;
+        std::size_t hit = std::string::npos;
+        for (const auto& st : s.stops) hit = std::min(hit, s.text.find(st, from));
+        if (hit != std::string::npos) {
+            s.text.resize(std::max(hit, s.emitted));
+            finish(s, "stop");
+            return;
+        }
+    }
+    if (s.n_generated >= job.sampling.max_tokens || static_cast<int>(s.cache.size()) + 1 >= n_ctx_seq_) {
+        finish(s, "length");
+        return;
+    }
+    emit_text(s, false);
+}
+
+void Scheduler::emit_text(Slot& s, bool final) {
+    std::size_t end = s.text.size();
+    if (!final) {
+        // Hold back a tail that could still become a stop string, and any half of a UTF-8 character.
+        for (const auto& st : s.stops) {
+            for (std::size_t k = std::min(st.size() - 1, end - s.emitted); k > 0; --k) {
+                if (s.text.compare(end - k, k, st, 0, k) == 0) { end = std::min(end, s.text.size() - k); break; }
+            }
+        }
+        end -= incomplete_utf8_tail(s.text.substr(s.emitted, end - s.emitted));
+    }
+    if (end <= s.emitted && s.pending_logprobs.empty()) return;
+    GenerationEvent ev;
+    ev.text = s.text.substr(s.emitted, end > s.emitted ? end - s.emitted : 0);
+    s.emitted = std::max(s.emitted, end);
+    ev.logprobs = std::move(s.pending_logprobs);
+    s.pending_logprobs.clear();
+    if (s.parser) ev.chat_deltas = s.parser->feed(ev.text);
+    if (ev.text.empty() && ev.chat_deltas.empty() && ev.logprobs.empty()) return;
+    s.job->sink(std::move(ev));
+}
+
+void Scheduler::finish(Slot& s, const std::string& reason) {
+    if (reason != "cancelled") emit_text(s, true);
+    GenerationEvent ev;
+    ev.type = GenerationEvent::Type::done;
+    ev.finish_reason = reason;
+    ev.usage.prompt_tokens = static_cast<int>(s.job->prompt.tokens.size());
+    ev.usage.completion_tokens = s.n_generated;
+    ev.usage.cached_prompt_tokens = s.n_cached;
+    if (s.parser) {
+        s.parser->finish(ev.full_text, ev.tool_calls);
+        if (!ev.tool_calls.empty() && reason == "stop") ev.finish_reason = "tool_calls";
+    } else {
+        ev.full_text = s.text.substr(0, s.emitted);
+    }
+    auto job = std::move(s.job);
+    s.sampler.reset();
+    s.parser.reset();
+    // The sampled-but-not-decoded last token is not in the KV cache; only decoded tokens stay cached.
+    --active_;
+    job->sink(std::move(ev));
+}
+
+void Scheduler::fail(Slot& s, const std::string& error) {
+    GenerationEvent ev;
+    ev.type = GenerationEvent::Type::error;
+    ev.error = error;
+    auto job = std::move(s.job);
+    s.sampler.reset();
+    s.parser.reset();
+    --active_;
+    job->sink(std::move(ev));
+}
+
+}  // namespace switchyard
