@@ -1,5 +1,7 @@
 #include "api/request_parsing.h"
 
+#include <cstdio>
+
 namespace switchyard::api {
 namespace {
 
@@ -20,8 +22,11 @@ double number(const json& body, const char* key, double lo, double hi) {
     const json& v = body.at(key);
     if (!v.is_number()) bad(key, std::string("'") + key + "' must be a number, got " + type_name(v));
     double d = v.get<double>();
-    if (d < lo || d > hi)
-        bad(key, std::string("'") + key + "' must be between " + json(lo).dump() + " and " + json(hi).dump() + ", got " + v.dump());
+    if (d < lo || d > hi) {
+        char range[96];
+        std::snprintf(range, sizeof range, "' must be between %g and %g, got ", lo, hi);
+        bad(key, std::string("'") + key + range + v.dump());
+    }
     return d;
 }
 

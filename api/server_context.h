@@ -38,9 +38,11 @@ struct ServerContext {
     template <class F>
     asio::awaitable<std::invoke_result_t<F>> offload(F f) {
         using R = std::invoke_result_t<F>;
-        co_return co_await asio::co_spawn(blocking.get_executor(),
-                                          [f = std::move(f)]() mutable -> asio::awaitable<R> { co_return f(); },
-                                          asio::use_awaitable);
+        // The task must be a named object, not a prvalue argument inside the co_await expression:
+        // GCC 12 destroys such a temporary twice when its captures have non-trivial destructors
+        // (double free as soon as F captures e.g. a std::string).
+        auto task = [f = std::move(f)]() mutable -> asio::awaitable<R> { co_return f(); };
+        co_return co_await asio::co_spawn(blocking.get_executor(), std::move(task), asio::use_awaitable);
     }
 };
 

@@ -231,7 +231,15 @@ bool Scheduler::step() {
     }
     for (auto& sp : slots_) {
         Slot& s = *sp;
-        if (s.busy() && s.batch_index >= 0) sample_slot(s, s.batch_index);
+        if (!s.busy() || s.batch_index < 0) continue;
+        try {
+            sample_slot(s, s.batch_index);
+        } catch (const std::exception& e) {
+            // llama.cpp's grammar throws once a constrained answer is complete and the model
+            // offers no end-of-generation token: the answer is whole, so that is a normal stop.
+            if (!s.job->prompt.grammar.empty() && std::string(e.what()).find("empty grammar stack") != std::string::npos) finish(s, "stop");
+            else fail(s, std::string("sampling failed: ") + e.what());
+        }
     }
     return true;
 }
