@@ -78,12 +78,13 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx) {
             try {
                 EmbeddingRequest r = parse_embedding_request(parse_body(req.body()));
                 rec.fields["model"] = r.model;
-                auto result = co_await ctx.offload([&ctx, &r] {
+                auto embed = [&ctx, &r] {
                     ModelLease lease = ctx.pool.acquire(r.model);
                     int tokens = 0;
                     auto vectors = lease->embed(r.inputs, tokens);
                     return std::make_tuple(lease->spec().name, std::move(vectors), tokens);
-                });
+                };
+                auto result = co_await ctx.offload(embed);
                 auto& [name, vectors, tokens] = result;
                 json data = json::array();
                 for (std::size_t i = 0; i < vectors.size(); ++i) {

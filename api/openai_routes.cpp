@@ -225,11 +225,13 @@ asio::awaitable<void> handle_generation(ServerContext& ctx, const Request& req, 
             json body = parse_body(req.body());
             call.model = require_model(body);
             rec.fields["model"] = call.model;
-            lease = co_await ctx.offload([&ctx, m = call.model] { return ctx.pool.acquire(m); });
+            auto acquire = [&ctx, &call] { return ctx.pool.acquire(call.model); };
+            lease = co_await ctx.offload(acquire);
             call.model = lease->spec().name;
             rec.fields["model"] = call.model;
             chan = std::make_shared<EventChannel>(co_await asio::this_coro::executor);
-            handle = co_await ctx.offload([&] { return start(body, *lease, chan, call); });
+            auto submit = [&] { return start(body, *lease, chan, call); };
+            handle = co_await ctx.offload(submit);
         } catch (const ApiError& e) {
             failure = e;
         } catch (const EngineError& e) {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
@@ -35,14 +36,20 @@ struct ServerContext {
     std::atomic<bool> draining{false};
 
     // Runs f on the blocking pool and resumes the caller on its own executor with the result.
+    // f is taken by reference and must be a named local of the caller: GCC 12 destroys a
+    // by-value coroutine argument built from a lambda temporary twice (double free).
     template <class F>
-    asio::awaitable<std::invoke_result_t<F>> offload(F f) {
+    asio::awaitable<std::invoke_result_t<F>> offload(F& f) {
         using R = std::invoke_result_t<F>;
-        // The task must be a named object, not a prvalue argument inside the co_await expression:
-        // GCC 12 destroys such a temporary twice when its captures have non-trivial destructors
-        // (double free as soon as F captures e.g. a std::string).
-        auto task = [f = std::move(f)]() mutable -> asio::awaitable<R> { co_return f(); };
-        co_return co_await asio::co_spawn(blocking.get_executor(), std::move(task), asio::use_awaitable);
+        std::optional<R> result;
+        std::exception_ptr error;
+        auto task = [&f, &result, &error]() -> asio::awaitable<void> {
+            try { result.emplace(f()); } catch (...) { error = std::current_exception(); }
+            co_return;
+        };
+        co_await asio::co_spawn(blocking.get_executor(), task, asio::use_awaitable);
+        if (error) std::rethrow_exception(error);
+        co_return std::move(*result);
     }
 };
 

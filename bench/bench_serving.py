@@ -194,7 +194,6 @@ class Server:
     def start(self) -> float:
         """Starts the process; returns the perf_counter() just before the spawn."""
         self.starts += 1
-        self.port = None
         log = open(self.log_path, "a")
         log.write(f"\n===== start #{self.starts}: {' '.join(self.command())}\n")
         log.flush()
@@ -280,6 +279,10 @@ models:
     def command(self):
         return [self.args.switchyard, "--config", str(self.config), "serve", "--port", "0"]
 
+    def start(self):
+        self.port = None  # printed on stderr once it listens
+        return super().start()
+
     def find_port(self):
         if self.port is None:
             try:
@@ -295,14 +298,8 @@ class LlamaServer(Server):
     name = "llama-server"
     model_name = "bench"
 
-    def start(self):
-        t0 = super().start()
-        return t0
-
     def command(self):
         a = self.args
-        if self.port is None:
-            self.port = free_port()
         n_batch = max(a.batch, a.parallel)  # what Switchyard uses for n_batch and n_ubatch
         return [a.llama_server, "-m", str(Path(a.model).resolve()), "--alias", self.model_name,
                 "--chat-template-file", str(Path(a.chat_template).resolve()),
@@ -312,12 +309,9 @@ class LlamaServer(Server):
                 "-ngl", str(a.gpu_layers), "--fit", "off", "--no-webui",
                 "-cram", str(a.llama_cache_ram)]
 
-    def start(self):  # noqa: F811  (port must be chosen before command() is logged)
+    def start(self):
         self.port = free_port()
-        port = self.port
-        t0 = Server.start(self)
-        self.port = port
-        return t0
+        return super().start()
 
 
 # ----------------------------------------------------------------------------------------------

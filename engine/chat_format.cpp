@@ -1,6 +1,7 @@
 #include "engine/chat_format.h"
 
 #include "engine/engine_error.h"
+#include "engine/generic_tools.h"
 
 #include <json-schema-to-grammar.h>
 
@@ -40,7 +41,10 @@ std::string grammar_for_json_schema(const std::string& schema_json) {
 }
 
 ChatFormatter::ChatFormatter(const llama_model* model, const std::string& template_source)
-    : model_(model), vocab_(llama_model_get_vocab(model)), templates_(common_chat_templates_init(model, template_source)) {}
+    : model_(model), vocab_(llama_model_get_vocab(model)), templates_(common_chat_templates_init(model, template_source)) {
+    auto caps = common_chat_templates_get_caps(templates_.get());
+    native_tools_ = caps["supports_tool_calls"] && caps["supports_tools"];
+}
 
 std::vector<llama_token> ChatFormatter::tokenize(const std::string& text, bool add_special) const {
     auto tokens = common_tokenize(vocab_, text, add_special, /*parse_special=*/true);
@@ -51,6 +55,13 @@ std::vector<llama_token> ChatFormatter::tokenize(const std::string& text, bool a
 }
 
 PreparedPrompt ChatFormatter::prepare_chat(const ChatInput& input) const {
+    if (!input.tools.empty() && input.tool_choice != "none" && !native_tools_) {
+        ChatInput fallback = with_tool_instructions(input);
+        if (input.tool_choice == "required") fallback.json_schema = tool_call_schema(input.tools);
+        PreparedPrompt p = prepare_chat(fallback);
+        p.generic_tools = input.tools;
+        return p;
+    }
     common_chat_templates_inputs in;
     for (const auto& m : input.messages) in.messages.push_back(to_common(m));
     for (const auto& t : input.tools) in.tools.push_back({t.name, t.description, t.parameters_json});
@@ -95,6 +106,7 @@ PreparedPrompt ChatFormatter::prepare_chat(const ChatInput& input) const {
     }
     if (p.grammar_lazy && p.grammar_triggers.empty()) p.grammar_lazy = false;
     p.extra_stops = params.additional_stops;
+    p.generation_prompt = params.generation_prompt;
     auto parser = std::make_shared<common_chat_parser_params>(params);
     if (!params.parser.empty()) parser->parser.load(params.parser);
     parser->parse_tool_calls = !input.tools.empty() && input.tool_choice != "none";
@@ -110,8 +122,11 @@ PreparedPrompt ChatFormatter::prepare_completion(const std::string& prompt, cons
     return p;
 }
 
-ChatOutputParser::ChatOutputParser(std::shared_ptr<const common_chat_parser_params> params, bool tools)
+ChatOutputParser::ChatOutputParser(std::shared_ptr<const common_chat_parser_params> params, bool tools,
+                                   std::vector<ToolDefinition> generic_tools)
     : params_(std::move(params)),
+      generic_tools_(std::move(generic_tools)),
+      holding_(!generic_tools_.empty()),
       structured_(params_ && (tools || params_->format != COMMON_CHAT_FORMAT_CONTENT_ONLY || !params_->parser.empty())) {}
 
 std::vector<ChatDelta> ChatOutputParser::diff(const common_chat_msg& next) {
@@ -133,7 +148,16 @@ std::vector<ChatDelta> ChatOutputParser::diff(const common_chat_msg& next) {
 
 std::vector<ChatDelta> ChatOutputParser::feed(const std::string& added) {
     text_ += added;
-    if (!structured_) {
+    if (holding_) {
+        auto first = text_.find_first_not_of(" \t\r\n");
+        if (first == std::string::npos || text_[first] == '{') return {};
+        holding_ = false;  // plain prose, not a tool call: release everything held so far
+        msg_.content = text_;
+        ChatDelta d;
+        d.content = text_;
+        return {d};
+    }
+    if (!structured_ || !generic_tools_.empty()) {
         msg_.content += added;
         if (added.empty()) return {};
         ChatDelta d;
@@ -151,20 +175,42 @@ std::vector<ChatDelta> ChatOutputParser::feed(const std::string& added) {
     return diff(next);
 }
 
-void ChatOutputParser::finish(std::string& content, std::vector<ToolCall>& tool_calls) {
+std::vector<ChatDelta> ChatOutputParser::finish(std::string& content, std::vector<ToolCall>& tool_calls) {
+    std::vector<ChatDelta> tail;
+    tool_calls.clear();
+    if (!generic_tools_.empty()) {
+        if (holding_) {
+            holding_ = false;
+            if (auto call = parse_generic_tool_call(text_, generic_tools_)) {
+                ChatDelta d;
+                d.tool_call_index = 0;
+                d.tool_call_id = call->id;
+                d.tool_call_name = call->name;
+                d.tool_call_arguments = call->arguments;
+                tail.push_back(d);
+                tool_calls.push_back(*call);
+                content.clear();
+                return tail;
+            }
+            msg_.content = text_;
+            if (!text_.empty()) { ChatDelta d; d.content = text_; tail.push_back(d); }
+        }
+        content = msg_.content;
+        return tail;
+    }
     if (structured_) {
         try {
             auto final_msg = common_chat_parse(text_, /*is_partial=*/false, *params_);
             final_msg.set_tool_call_ids(tool_call_ids_, random_call_id);
-            msg_ = final_msg;
+            tail = diff(final_msg);
         } catch (const std::exception&) {
             msg_ = common_chat_msg{};
             msg_.content = text_;  // the model did not follow the format: hand back what it wrote
         }
     }
     content = msg_.content;
-    tool_calls.clear();
     for (const auto& tc : msg_.tool_calls) tool_calls.push_back({tc.id, tc.name, tc.arguments});
+    return tail;
 }
 
 }  // namespace switchyard

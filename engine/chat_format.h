@@ -24,9 +24,13 @@ struct PreparedPrompt {
     std::vector<common_grammar_trigger> grammar_triggers;
     std::set<llama_token> preserved_tokens;
     std::vector<std::string> extra_stops;
+    // Text the template already put at the start of the answer; the grammar must start after it.
+    std::string generation_prompt;
     // Set for chat requests: how to split output into content / tool calls.
     std::shared_ptr<const common_chat_parser_params> chat_parser;
     bool parse_tool_calls = false;
+    // Non-empty when the template has no tool format and engine/generic_tools handles the calls.
+    std::vector<ToolDefinition> generic_tools;
 };
 
 class ChatFormatter {
@@ -40,18 +44,23 @@ private:
     const llama_model* model_;
     const llama_vocab* vocab_;
     common_chat_templates_ptr templates_;
+    bool native_tools_ = false;
 };
 
 // Incremental parser of one chat answer: feed text as it is generated, get OpenAI deltas.
 class ChatOutputParser {
 public:
-    ChatOutputParser(std::shared_ptr<const common_chat_parser_params> params, bool tools);
+    ChatOutputParser(std::shared_ptr<const common_chat_parser_params> params, bool tools,
+                     std::vector<ToolDefinition> generic_tools = {});
     std::vector<ChatDelta> feed(const std::string& added);
-    // Parses the whole output once more as complete text; returns final content and tool calls.
-    void finish(std::string& content, std::vector<ToolCall>& tool_calls);
+    // Parses the whole output once more as complete text; sets final content and tool calls and
+    // returns the deltas not yet sent.
+    std::vector<ChatDelta> finish(std::string& content, std::vector<ToolCall>& tool_calls);
 private:
     std::vector<ChatDelta> diff(const common_chat_msg& next);
     std::shared_ptr<const common_chat_parser_params> params_;
+    std::vector<ToolDefinition> generic_tools_;
+    bool holding_ = false;   // generic tools: output starts like JSON, hold it until it is complete
     bool structured_;   // false: output is plain content, no parsing needed
     std::string text_;
     common_chat_msg msg_;

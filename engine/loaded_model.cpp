@@ -5,6 +5,7 @@
 #include "engine/scheduler.h"
 
 #include <llama.h>
+#include <log.h>
 
 #include <chrono>
 #include <cmath>
@@ -25,6 +26,7 @@ void init_llama_backend() {
             if (verbose || level == GGML_LOG_LEVEL_ERROR) std::fputs(text, stderr);
         }, nullptr);
         llama_backend_init();
+        if (!verbose) common_log_pause(common_log_main());  // common/ logs parser and sampler chatter
     });
 }
 

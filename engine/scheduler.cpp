@@ -156,13 +156,14 @@ void Scheduler::admit_locked() {
         sp.grammar_lazy = job->prompt.grammar_lazy;
         sp.grammar_triggers = job->prompt.grammar_triggers;
         sp.preserved_tokens = job->prompt.preserved_tokens;
+        sp.generation_prompt = job->prompt.generation_prompt;
         sp.no_perf = true;
         s.sampler.reset(common_sampler_init(model_, sp));
         s.job = std::move(job);
         queue_.pop_front();
         ++active_;
         if (!s.sampler) { fail(s, "the output constraint (grammar) could not be built from the request"); continue; }
-        s.parser = s.job->chat ? std::make_unique<ChatOutputParser>(s.job->prompt.chat_parser, s.job->prompt.parse_tool_calls) : nullptr;
+        s.parser = s.job->chat ? std::make_unique<ChatOutputParser>(s.job->prompt.chat_parser, s.job->prompt.parse_tool_calls, s.job->prompt.generic_tools) : nullptr;
     }
 }
 
@@ -326,7 +327,12 @@ void Scheduler::finish(Slot& s, const std::string& reason) {
     ev.usage.completion_tokens = s.n_generated;
     ev.usage.cached_prompt_tokens = s.n_cached;
     if (s.parser) {
-        s.parser->finish(ev.full_text, ev.tool_calls);
+        auto tail = s.parser->finish(ev.full_text, ev.tool_calls);
+        if (!tail.empty() && reason != "cancelled") {
+            GenerationEvent last;
+            last.chat_deltas = std::move(tail);
+            s.job->sink(std::move(last));
+        }
         if (!ev.tool_calls.empty() && reason == "stop") ev.finish_reason = "tool_calls";
     } else {
         ev.full_text = s.text.substr(0, s.emitted);
