@@ -160,6 +160,7 @@ asio::awaitable<void> run_generation(ServerContext& ctx, RequestRecord& rec, Exc
                 break;
             }
             // done
+            if (ctx.log_content) rec.answer = call.chat ? ev.full_text : text;
             ctx.metrics.tokens(call.model, ev.usage.prompt_tokens, ev.usage.completion_tokens);
             rec.fields["prompt_tokens"] = ev.usage.prompt_tokens;
             rec.fields["completion_tokens"] = ev.usage.completion_tokens;
@@ -225,6 +226,8 @@ asio::awaitable<void> handle_generation(ServerContext& ctx, const Request& req, 
             json body = parse_body(req.body());
             call.model = require_model(body);
             rec.fields["model"] = call.model;
+            rec.fields["model_requested"] = call.model;
+            if (ctx.log_content) rec.prompt = body.contains("messages") ? body["messages"].dump() : body.value("prompt", std::string());
             auto acquire = [&ctx, &call] { return ctx.pool.acquire(call.model); };
             lease = co_await ctx.offload(acquire);
             call.model = lease->spec().name;

@@ -1,5 +1,6 @@
 #include "api/server.h"
 
+#include <cstdio>
 #include <random>
 
 namespace switchyard::api {
@@ -23,6 +24,14 @@ std::string random_id(const std::string& prefix) {
 RequestRecord::RequestRecord(ServerContext& c, std::string r, const Request& req)
     : ctx(c), route(std::move(r)), id(random_id(route == "/v1/chat/completions" ? "chatcmpl-" : route == "/v1/completions" ? "cmpl-" : "req-")) {
     fields["method"] = std::string(req.method_string());
+    // Keys are never stored; a short hash tells callers apart in the log.
+    auto auth = req.find(http::field::authorization);
+    if (auth != req.end()) {
+        std::size_t h = std::hash<std::string>{}(std::string(auth->value()));
+        char buf[17];
+        std::snprintf(buf, sizeof buf, "%016zx", h);
+        api_key_fingerprint = std::string("key-") + std::string(buf).substr(0, 8);
+    }
 }
 
 RequestRecord::~RequestRecord() {
@@ -37,6 +46,25 @@ RequestRecord::~RequestRecord() {
     fields["latency_ms"] = static_cast<long long>(latency * 1000);
     if (ttft_s >= 0) fields["ttft_ms"] = static_cast<long long>(ttft_s * 1000);
     ctx.log.write(fields);
+    if (!ctx.request_log) return;
+    RequestLogEntry e;
+    e.id = id;
+    e.ts = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    e.api_key = api_key_fingerprint;
+    e.endpoint = route;
+    e.model_requested = fields.value("model_requested", fields.value("model", ""));
+    e.model = fields.value("model", "");
+    e.status = st;
+    e.prompt_tokens = fields.value("prompt_tokens", 0);
+    e.completion_tokens = fields.value("completion_tokens", 0);
+    e.cached_tokens = fields.value("cached_tokens", 0);
+    e.latency_ms = latency * 1000;
+    e.ttft_ms = ttft_s >= 0 ? ttft_s * 1000 : -1;
+    e.finish_reason = fields.value("finish_reason", "");
+    e.error = fields.value("error", "");
+    e.models_tried = nlohmann::json::array({e.model}).dump();
+    if (ctx.log_content) { e.prompt = prompt; e.answer = answer; }
+    ctx.request_log->record(std::move(e));
 }
 
 asio::awaitable<void> send_error(Exchange& ex, RequestRecord& rec, const ApiError& err) {
@@ -63,6 +91,11 @@ Server::Server(Config config, std::ostream* access_log)
                               config_.server.max_body_bytes, config_.server.idle_timeout}),
       signals_(http_.io(), SIGINT, SIGTERM) {
     ctx_ = std::unique_ptr<ServerContext>(new ServerContext{pool_, metrics_, blocking_, log_, config_.server.api_key});
+    if (!config_.log_path.empty()) {
+        request_log_ = std::make_unique<RequestLog>(config_.log_path);
+        ctx_->request_log = request_log_.get();
+        ctx_->log_content = config_.log_content;
+    }
     register_basic_routes(http_, *ctx_);
     register_openai_routes(http_, *ctx_);
 }

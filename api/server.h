@@ -33,6 +33,7 @@ private:
     Metrics metrics_;
     asio::thread_pool blocking_;
     AccessLog log_;
+    std::unique_ptr<RequestLog> request_log_;   // destroyed after ctx_ users; flushes on destruction
     std::unique_ptr<ServerContext> ctx_;
     HttpServer http_;
     asio::signal_set signals_;

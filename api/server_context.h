@@ -6,6 +6,7 @@
 #include "api/http_server.h"
 #include "api/metrics.h"
 #include "engine/model_pool.h"
+#include "store/request_log.h"
 
 #include <atomic>
 #include <chrono>
@@ -33,6 +34,8 @@ struct ServerContext {
     asio::thread_pool& blocking;
     AccessLog& log;
     std::string api_key;
+    RequestLog* request_log = nullptr;   // SQLite log, when configured
+    bool log_content = false;            // store prompt/answer text in it
     std::atomic<bool> draining{false};
 
     // Runs f on the blocking pool and resumes the caller on its own executor with the result.
@@ -64,6 +67,9 @@ struct RequestRecord {
     nlohmann::json fields = nlohmann::json::object();
     int status = 0;
     double ttft_s = -1;
+    std::string api_key_fingerprint;
+    std::string prompt;   // filled only when content logging is on
+    std::string answer;
     double elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
 };
 

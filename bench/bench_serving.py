@@ -373,7 +373,7 @@ class Bench:
         for i in range(a.cold_runs):
             for s in alternate(self.servers, i):
                 t0 = s.start()
-                dt = s.wait_first_token(t0)
+                dt = self.measured(s, lambda: s.wait_first_token(t0))
                 self.res[s.name].cold_s.append(dt)
                 self.log(f"  cold load {s.name}: {dt:.2f} s")
                 if i + 1 < a.cold_runs:
@@ -381,7 +381,7 @@ class Bench:
 
     def warmup(self):
         for s in self.servers:
-            check(stream_chat(s.port, s.model_name, DECODE_PROMPT, 16, 1), f"{s.name} warm-up")
+            check(self.measured(s, lambda: stream_chat(s.port, s.model_name, DECODE_PROMPT, 16, 1)), f"{s.name} warm-up")
             self.res[s.name].mem_warm = proc_status(s.pid)
 
     def ttft(self):
@@ -536,7 +536,8 @@ def report(args, bench: Bench, started: float) -> str:
         ls_ver = next((l for l in (ver.stdout + ver.stderr).splitlines() if l.startswith("version")), "?")
     except (OSError, subprocess.TimeoutExpired):
         ls_ver = "?"
-    out.append(f"- date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, host: {cpus} CPUs, load average at end {os.getloadavg()[0]:.2f}"
+    out.append(f"- date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, host: {cpus} CPUs, 1-min load average "
+               f"{args.load_at_start:.2f} at start, {os.getloadavg()[0]:.2f} at end (should be ~0 plus the benchmark)"
                f"{' (--quick)' if args.quick else ''}")
     out.append(f"- switchyard {git_describe()} ({args.switchyard}); llama-server {ls_ver}")
     out.append(f"- model {Path(args.model).name}, template {Path(args.chat_template).name}; context {args.ctx}/sequence, "
@@ -557,10 +558,21 @@ def report(args, bench: Bench, started: float) -> str:
 
     notes = []
     for name, r in bench.res.items():
-        frac = r.idle_cpu_s / max(r.busy_wall_s, 1e-9)
-        if frac > 0.02:
-            notes.append(f"{name} used {r.idle_cpu_s:.1f} CPU-s while idle during the other server's runs "
-                         f"({frac:.0%} of a core): its idle load may have slowed the other one.")
+        other = next(o for n, o in bench.res.items() if n != name)
+        frac = r.idle_cpu_s / max(other.busy_wall_s, 1e-9)
+        notes.append(f"{name} used {r.idle_cpu_s:.2f} CPU-s while idle during the other server's runs ({frac:.1%} of a core)"
+                     + ("; that may have slowed the other one." if frac > 0.02 else "."))
+    for name, r in bench.res.items():
+        for label, xs in [("single-stream decode", r.decode_tps)] + [(f"{n}-stream aggregate", r.agg.get(n, [])) for n in args.concurrency]:
+            m = med(xs)
+            slow = [x for x in xs if m and x < 0.5 * m]
+            if slow:
+                notes.append(f"{name}: {len(slow)} of {len(xs)} {label} runs ran at under half the median "
+                             f"({', '.join(f'{x:.1f}' for x in slow)} tok/s): stalls, most likely other load on the machine.")
+    if args.load_at_start > 0.5:
+        notes.append(f"the machine was busy when the run started (load average {args.load_at_start:.2f}): "
+                     "numbers are noisy. ggml's threads meet at an OpenMP barrier per graph node, and a preempted thread "
+                     "stalls decoding (seen on a busy 2-core box: both servers at <1 tok/s on the same requests).")
     st, lt = mean(sy.decode_tokens), mean(ls.decode_tokens)
     if st and lt and abs(st - lt) / max(st, lt) > 0.1:
         notes.append(f"mean completion tokens differ (switchyard {st:.1f}, llama-server {lt:.1f}): decode work is not comparable.")
@@ -595,7 +607,7 @@ def llama_build_dir() -> str | None:
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="few runs and short outputs (a smoke test, ~1-2 min)")
+    p.add_argument("--quick", action="store_true", help="few runs and short outputs: a smoke test (~30 s on 2 quiet cores)")
     p.add_argument("--out", help="also write the results as Markdown to this file (e.g. bench/out/results.md)")
     p.add_argument("--switchyard", default=str(ROOT / "build" / "switchyard"))
     p.add_argument("--llama-server", default=None, help="default: $LLAMA_SERVER or $LLAMA_BUILD_DIR/bin/llama-server")
@@ -639,6 +651,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    args.load_at_start = os.getloadavg()[0]
     started = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="switchyard-bench-"))
     servers = [Switchyard(args, workdir), LlamaServer(args, workdir)]

@@ -14,4 +14,15 @@ int cmd_run(const CommonOptions& common, const std::string& model, const std::st
             const std::string& system, int max_tokens, double temperature, bool raw);
 int cmd_models(const CommonOptions& common, const std::string& url);
 
+struct LogsOptions {
+    int status = 0;
+    std::string model;
+    std::string since;   // duration, e.g. 1h
+    bool errors = false;
+    int limit = 50;
+    bool json = false;
+};
+int cmd_logs(const CommonOptions& common, const LogsOptions& options);
+int cmd_feedback_export(const CommonOptions& common, const std::string& out);
+
 }  // namespace switchyard::cli

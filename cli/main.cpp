@@ -49,12 +49,29 @@ int main(int argc, char** argv) {
     pull->add_option("-o,--output", popt.output_name, "File name to save as");
     pull->add_flag("--no-progress", no_progress, "Do not draw a progress bar");
 
+    auto* logs = app.add_subcommand("logs", "Show logged requests (needs log.path in the config)");
+    LogsOptions lopt;
+    logs->add_option("--status", lopt.status, "Only this HTTP status");
+    logs->add_option("--model", lopt.model, "Only this model (or requested name)");
+    logs->add_option("--since", lopt.since, "Only the last DURATION, e.g. 30m, 2h");
+    logs->add_flag("--errors", lopt.errors, "Only failed requests (status >= 400)");
+    logs->add_option("-n,--limit", lopt.limit, "Most recent N")->capture_default_str();
+    logs->add_flag("--json", lopt.json, "One JSON object per line");
+
+    auto* feedback = app.add_subcommand("feedback", "Work with user feedback");
+    feedback->require_subcommand(1);
+    auto* fexport = feedback->add_subcommand("export", "Write down-rated answers with corrections as JSONL chat pairs for fine-tuning");
+    std::string export_out;
+    fexport->add_option("-o,--out", export_out, "Output file (default: stdout)");
+
     CLI11_PARSE(app, argc, argv);
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
     if (*serve) return cmd_serve(common, host, port);
     if (*run) return cmd_run(common, model, prompt, system, max_tokens, temperature, raw);
     if (*models) return cmd_models(common, url);
+    if (*logs) return cmd_logs(common, lopt);
+    if (*fexport) return cmd_feedback_export(common, export_out);
     if (*pull) {
         popt.dest_dir = dest;
         popt.show_progress = !no_progress;

@@ -180,7 +180,16 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
     Config cfg;
     cfg.source = source_name;
     if (!root.IsMap()) c.fail(root, "(top level)", "expected a mapping with 'models:'");
-    c.only_keys(root, "(top level)", {"server", "models_dir", "memory_budget", "models"});
+    c.only_keys(root, "(top level)", {"server", "models_dir", "memory_budget", "models", "log"});
+    if (root["log"]) {
+        const auto& l = root["log"];
+        c.only_keys(l, "log", {"path", "content"});
+        if (l["path"]) {
+            std::filesystem::path p = c.get<std::string>(l["path"], "log.path", "a path");
+            cfg.log_path = p.is_absolute() ? p : base_dir / p;
+        }
+        if (l["content"]) cfg.log_content = c.get<bool>(l["content"], "log.content", "true or false");
+    }
     cfg.models_dir = base_dir;
     if (root["models_dir"]) {
         std::filesystem::path d = c.get<std::string>(root["models_dir"], "models_dir", "a path");

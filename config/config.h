@@ -63,6 +63,8 @@ struct Config {
     std::filesystem::path models_dir;
     std::uint64_t memory_budget_bytes = 4ull << 30;
     std::vector<ModelSpec> models;
+    std::filesystem::path log_path;              // SQLite request log ("" = none)
+    bool log_content = false;                    // also store prompt and answer text
 
     // Finds a model by name or alias; nullptr if none.
     const ModelSpec* find_model(const std::string& name_or_alias) const;

@@ -75,7 +75,11 @@ std::shared_ptr<LoadedModel> LoadedModel::load(const ModelSpec& spec) {
     cp.kv_unified = false;  // each sequence gets exactly context_size tokens
     cp.swa_full = true;     // sliding-window models (Gemma 3) keep full KV so prefixes can be reused
     cp.no_perf = true;
+    // At most one sequence position per slot needs logits in any decode step; the default
+    // (n_batch outputs) would reserve n_batch x n_vocab floats: 512 MiB for Gemma's 262k vocab.
+    cp.n_outputs_max = static_cast<std::uint32_t>(spec.parallel);
     if (embedding) {
+        cp.n_outputs_max = 0;
         cp.embeddings = true;
         cp.n_ctx = static_cast<std::uint32_t>(spec.context_size);
         cp.n_batch = cp.n_ubatch = cp.n_ctx;  // encoder models need the whole input in one ubatch
@@ -86,7 +90,12 @@ std::shared_ptr<LoadedModel> LoadedModel::load(const ModelSpec& spec) {
     if (embedding && llama_pooling_type(lm->ctx_) == LLAMA_POOLING_TYPE_NONE)
         throw unavailable(spec, "kind is 'embedding' but the model has no pooling (not a sentence-embedding model)");
 
-    lm->memory_bytes_ = llama_model_size(lm->model_) + estimate_kv_bytes(lm->model_, llama_n_ctx(lm->ctx_));
+    // Weights + KV cache + output buffers + a compute-graph allowance (activations per batch token).
+    std::uint64_t n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(lm->model_));
+    std::uint64_t outputs = embedding ? cp.n_batch : cp.n_outputs_max;
+    lm->memory_bytes_ = llama_model_size(lm->model_) + estimate_kv_bytes(lm->model_, llama_n_ctx(lm->ctx_)) +
+                        2 * n_vocab * outputs * sizeof(float) * (embedding ? 0 : 1) +
+                        std::uint64_t(cp.n_batch) * llama_model_n_embd(lm->model_) * sizeof(float) * 32;
     if (!embedding) {
         std::string tmpl;
         if (!spec.chat_template.empty()) {

@@ -77,9 +77,14 @@ ModelLease ModelPool::acquire(const std::string& name) {
         }
         e.model = std::move(loaded);
         e.last_error.clear();
+        // Count this request as a user before the lock is released again (eviction below unlocks),
+        // so neither the reaper nor another eviction can take the model we just loaded.
+        ++e.in_use;
+        e.last_used = std::chrono::steady_clock::now();
         cv_.notify_all();
         // The real size is known now (KV cache included); make room for it if the file size underestimated.
         evict_for_locked(0, &e, lock);
+        return ModelLease(this, e.model);
     }
     ++e.in_use;
     e.last_used = std::chrono::steady_clock::now();

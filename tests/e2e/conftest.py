@@ -16,6 +16,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -33,6 +34,10 @@ TEMPLATE = ROOT / "templates" / "gemma3.jinja"
 CHAT_MODEL = "gemma-3-270m"
 EMBED_MODEL = "all-minilm-l6-v2"
 CHAT_CONTEXT = 1024          # tokens per sequence in the session server
+# llama.cpp threads per model; 0 = the server default (one per core). The default here is 1: on a
+# small shared machine, one llama.cpp thread per core is 20-100x slower as soon as another process
+# competes for the CPU (spinning worker threads get descheduled), which made run times swing wildly.
+THREADS = int(os.environ.get("SWITCHYARD_E2E_THREADS", "1"))
 MAX_BODY_BYTES = 1024 * 1024  # 1MiB in the session server
 
 LISTEN_RE = re.compile(r"switchyard: listening on http://([^:\s]+):(\d+)")
@@ -43,7 +48,7 @@ def _yaml_str(s: str | os.PathLike) -> str:
 
 
 def chat_model_yaml(name: str = CHAT_MODEL, *, context_size: int = CHAT_CONTEXT, parallel: int = 8,
-                    queue_limit: int = 64, aliases: tuple[str, ...] = ("gemma",), threads: int = 0) -> str:
+                    queue_limit: int = 64, aliases: tuple[str, ...] = ("gemma",), threads: int = THREADS) -> str:
     lines = [
         f"  - name: {name}",
         f"    file: {_yaml_str(CHAT_FILE)}",
@@ -71,7 +76,8 @@ def embed_model_yaml() -> str:
             "    aliases: [minilm]\n"
             "    context_size: 512\n"
             "    parallel: 4\n"
-            "    keep_alive: 10m\n")
+            + (f"    threads: {THREADS}\n" if THREADS else "")
+            + "    keep_alive: 10m\n")
 
 
 def config_yaml(models_yaml: str, *, shutdown_grace: str = "10s", max_body: str = "1MiB") -> str:
@@ -120,11 +126,15 @@ class ServerProcess:
                 entry = {"unparsed": line}
             with self._log_lock:
                 self.access_log.append(entry)
+            if os.environ.get("SWITCHYARD_E2E_ECHO"):
+                print(f"[switchyard:{self.port}] {line}", file=sys.__stderr__, flush=True)
 
     def _read_stderr(self):
         for raw in self.proc.stderr:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             self.stderr_lines.append(line)
+            if os.environ.get("SWITCHYARD_E2E_ECHO"):
+                print(f"[switchyard:{self.port}] {line}", file=sys.__stderr__, flush=True)
             m = LISTEN_RE.search(line)
             if m and not self._listening.is_set():
                 self.host, self.port = m.group(1), int(m.group(2))

@@ -86,9 +86,11 @@ def test_raw_sse_framing(server):
     assert body.count(b"\n\n") == len(events)
 
 
+# Bounded lengths keep the constrained answer short: a base model may otherwise fill a string forever.
 SCHEMA = {
     "type": "object",
-    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+    "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 8},
+                   "age": {"type": "integer", "minimum": 0, "maximum": 150}},
     "required": ["name", "age"],
     "additionalProperties": False,
 }
@@ -96,7 +98,7 @@ SCHEMA = {
 
 def test_json_schema_response_format(client):
     r = client.chat.completions.create(
-        model=CHAT_MODEL, max_tokens=48, temperature=0,
+        model=CHAT_MODEL, max_tokens=40, temperature=0,
         messages=[{"role": "user", "content": "Give me a person as JSON with name and age."}],
         response_format={"type": "json_schema", "json_schema": {"name": "person", "schema": SCHEMA, "strict": True}},
     )
@@ -108,7 +110,7 @@ def test_json_schema_response_format(client):
 
 def test_json_object_response_format(client):
     r = client.chat.completions.create(
-        model=CHAT_MODEL, max_tokens=48, temperature=0,
+        model=CHAT_MODEL, max_tokens=16, temperature=0,
         messages=[{"role": "user", "content": "Reply with a JSON object describing a cat."}],
         response_format={"type": "json_object"},
     )

@@ -1,5 +1,6 @@
 """Concurrent streams (continuous batching) and client disconnects."""
 import json
+import socket
 import threading
 import time
 
@@ -79,3 +80,34 @@ def test_client_disconnect_stops_generation(server):
                                       "messages": [{"role": "user", "content": "Hi"}]})
     assert status == 200, body
     assert json.loads(body)["usage"]["completion_tokens"] <= 2
+
+
+
+def test_client_disconnect_non_streaming(server):
+    """A client that gives up on a non-streamed request also stops its generation (status 499)."""
+    gauge = {"model": CHAT_MODEL}
+    cancelled_before = [e["id"] for e in list(server.access_log) if e.get("status") == 499]
+    body = json.dumps({"model": CHAT_MODEL, "max_tokens": 2000, "temperature": 1, "seed": 7,
+                       "messages": [{"role": "user", "content": "Write a very long story about a dragon and a knight."}]}).encode()
+    sock = socket.create_connection((server.host, server.port), timeout=30)
+    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    deadline = time.monotonic() + 30
+    while not server.metric("switchyard_active_sequences", gauge):
+        assert time.monotonic() < deadline, "generation never started"
+        time.sleep(0.05)
+    time.sleep(0.5)
+    sock.close()
+    deadline = time.monotonic() + 5
+    while server.metric("switchyard_active_sequences", gauge) != 0:
+        assert time.monotonic() < deadline, "generation still running 5 s after the client went away"
+        time.sleep(0.05)
+    deadline = time.monotonic() + 5
+    while True:
+        new = [e for e in list(server.access_log) if e.get("status") == 499 and e["id"] not in cancelled_before]
+        if new or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert len(new) == 1, f"expected one 499 access-log line, got {new}"
+    assert new[0]["route"] == "/v1/chat/completions" and new[0]["finish_reason"] == "cancelled"
+    assert new[0]["completion_tokens"] < 200, new[0]

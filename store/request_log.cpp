@@ -1,0 +1,259 @@
+#include "store/request_log.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <stdexcept>
+
+namespace switchyard {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+PRAGMA journal_mode=WAL;
+PRAGMA synchronous=NORMAL;
+CREATE TABLE IF NOT EXISTS requests (
+  id TEXT PRIMARY KEY, ts REAL NOT NULL, api_key TEXT, endpoint TEXT, model_requested TEXT, model TEXT,
+  route TEXT, trace TEXT, models_tried TEXT, escalations INTEGER, task_class TEXT, status INTEGER,
+  prompt_tokens INTEGER, completion_tokens INTEGER, cached_tokens INTEGER, latency_ms REAL, ttft_ms REAL,
+  cost REAL, finish_reason TEXT, error TEXT, prompt TEXT, answer TEXT);
+CREATE INDEX IF NOT EXISTS requests_ts ON requests(ts);
+CREATE TABLE IF NOT EXISTS feedback (
+  request_id TEXT NOT NULL REFERENCES requests(id), ts REAL NOT NULL, rating TEXT NOT NULL, correction TEXT);
+CREATE INDEX IF NOT EXISTS feedback_request ON feedback(request_id);
+)sql";
+
+constexpr const char* kColumns =
+    "id, ts, api_key, endpoint, model_requested, model, route, trace, models_tried, escalations, task_class, status, "
+    "prompt_tokens, completion_tokens, cached_tokens, latency_ms, ttft_ms, cost, finish_reason, error, prompt, answer";
+
+void check(sqlite3* db, int rc, const std::string& what) {
+    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        throw std::runtime_error("request log: " + what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+}
+
+// RAII prepared statement.
+struct Stmt {
+    sqlite3* db;
+    sqlite3_stmt* s = nullptr;
+    Stmt(sqlite3* d, const std::string& sql) : db(d) { check(db, sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), "prepare"); }
+    ~Stmt() { sqlite3_finalize(s); }
+    void text(int i, const std::string& v) { sqlite3_bind_text(s, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
+    void real(int i, double v) { sqlite3_bind_double(s, i, v); }
+    void integer(int i, long long v) { sqlite3_bind_int64(s, i, v); }
+    bool step() {
+        int rc = sqlite3_step(s);
+        check(db, rc, "step");
+        return rc == SQLITE_ROW;
+    }
+    std::string col_text(int i) const {
+        auto* t = sqlite3_column_text(s, i);
+        return t ? reinterpret_cast<const char*>(t) : "";
+    }
+};
+
+sqlite3* open_db(const std::filesystem::path& file) {
+    std::error_code ec;
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) throw std::runtime_error("request log: cannot create the folder of " + file.string() + ": " + ec.message());
+    sqlite3* db = nullptr;
+    int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+        sqlite3_close(db);
+        throw std::runtime_error("request log: cannot open " + file.string() + ": " + msg);
+    }
+    sqlite3_busy_timeout(db, 5000);
+    return db;
+}
+
+RequestLogEntry read_entry(const Stmt& st) {
+    RequestLogEntry e;
+    auto* s = st.s;
+    e.id = st.col_text(0);
+    e.ts = sqlite3_column_double(s, 1);
+    e.api_key = st.col_text(2);
+    e.endpoint = st.col_text(3);
+    e.model_requested = st.col_text(4);
+    e.model = st.col_text(5);
+    e.route = st.col_text(6);
+    e.trace = st.col_text(7);
+    e.models_tried = st.col_text(8);
+    e.escalations = sqlite3_column_int(s, 9);
+    e.task_class = st.col_text(10);
+    e.status = sqlite3_column_int(s, 11);
+    e.prompt_tokens = sqlite3_column_int(s, 12);
+    e.completion_tokens = sqlite3_column_int(s, 13);
+    e.cached_tokens = sqlite3_column_int(s, 14);
+    e.latency_ms = sqlite3_column_double(s, 15);
+    e.ttft_ms = sqlite3_column_double(s, 16);
+    e.cost = sqlite3_column_double(s, 17);
+    e.finish_reason = st.col_text(18);
+    e.error = st.col_text(19);
+    e.prompt = st.col_text(20);
+    e.answer = st.col_text(21);
+    return e;
+}
+
+}  // namespace
+
+RequestLog::RequestLog(const std::filesystem::path& file) : path_(file) {
+    write_db_ = open_db(file);
+    char* err = nullptr;
+    if (sqlite3_exec(write_db_, kSchema, nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = err ? err : "unknown error";
+        sqlite3_free(err);
+        sqlite3_close(write_db_);
+        throw std::runtime_error("request log: cannot initialise " + file.string() + ": " + msg);
+    }
+    read_db_ = open_db(file);
+    writer_ = std::thread([this] { writer_loop(); });
+}
+
+RequestLog::~RequestLog() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    sqlite3_close(read_db_);
+    sqlite3_close(write_db_);
+}
+
+void RequestLog::record(RequestLogEntry entry) {
+    {
+        std::lock_guard lock(mu_);
+        queue_.push_back(std::move(entry));
+        ++enqueued_;
+    }
+    cv_.notify_one();
+}
+
+void RequestLog::flush() {
+    std::unique_lock lock(mu_);
+    auto target = enqueued_;
+    cv_.notify_one();
+    flushed_cv_.wait(lock, [&] { return written_ >= target; });
+}
+
+std::uint64_t RequestLog::written() const {
+    std::lock_guard lock(mu_);
+    return written_;
+}
+
+void RequestLog::writer_loop() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+        // Small batches amortise the transaction cost; the timeout bounds how stale the file is.
+        cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_ || queue_.size() >= 64; });
+        if (queue_.empty()) {
+            flushed_cv_.notify_all();
+            if (stopping_) return;
+            continue;
+        }
+        std::vector<RequestLogEntry> batch(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+        queue_.clear();
+        lock.unlock();
+        try {
+            write_batch(batch);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "switchyard: %s (%zu log entries lost)\n", e.what(), batch.size());
+        }
+        lock.lock();
+        written_ += batch.size();
+        flushed_cv_.notify_all();
+    }
+}
+
+void RequestLog::write_batch(std::vector<RequestLogEntry>& batch) {
+    check(write_db_, sqlite3_exec(write_db_, "BEGIN", nullptr, nullptr, nullptr), "begin");
+    Stmt st(write_db_, std::string("INSERT OR REPLACE INTO requests (") + kColumns +
+                           ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    for (const auto& e : batch) {
+        sqlite3_reset(st.s);
+        st.text(1, e.id); st.real(2, e.ts); st.text(3, e.api_key); st.text(4, e.endpoint);
+        st.text(5, e.model_requested); st.text(6, e.model); st.text(7, e.route); st.text(8, e.trace);
+        st.text(9, e.models_tried); st.integer(10, e.escalations); st.text(11, e.task_class); st.integer(12, e.status);
+        st.integer(13, e.prompt_tokens); st.integer(14, e.completion_tokens); st.integer(15, e.cached_tokens);
+        st.real(16, e.latency_ms); st.real(17, e.ttft_ms); st.real(18, e.cost); st.text(19, e.finish_reason);
+        st.text(20, e.error); st.text(21, e.prompt); st.text(22, e.answer);
+        st.step();
+    }
+    check(write_db_, sqlite3_exec(write_db_, "COMMIT", nullptr, nullptr, nullptr), "commit");
+}
+
+std::vector<RequestLogEntry> RequestLog::query(const LogFilter& f) {
+    std::string sql = std::string("SELECT ") + kColumns + " FROM requests WHERE ts >= ?1";
+    if (f.status) sql += " AND status = ?2";
+    if (!f.model.empty()) sql += " AND (model = ?3 OR model_requested = ?3)";
+    if (!f.route.empty()) sql += " AND route = ?4";
+    if (f.errors_only) sql += " AND status >= 400";
+    sql += " ORDER BY ts DESC LIMIT ?5";
+    std::lock_guard lock(read_mu_);
+    Stmt st(read_db_, sql);
+    st.real(1, f.since);
+    if (f.status) st.integer(2, *f.status);
+    if (!f.model.empty()) st.text(3, f.model);
+    if (!f.route.empty()) st.text(4, f.route);
+    st.integer(5, f.limit);
+    std::vector<RequestLogEntry> out;
+    while (st.step()) out.push_back(read_entry(st));
+    return out;
+}
+
+std::optional<RequestLogEntry> RequestLog::find(const std::string& id) {
+    std::lock_guard lock(read_mu_);
+    Stmt st(read_db_, std::string("SELECT ") + kColumns + " FROM requests WHERE id = ?1");
+    st.text(1, id);
+    if (!st.step()) return std::nullopt;
+    return read_entry(st);
+}
+
+void RequestLog::add_feedback(const Feedback& fb) {
+    flush();  // the request may still be in the queue
+    if (!find(fb.request_id)) throw std::invalid_argument("unknown request_id '" + fb.request_id + "'");
+    std::lock_guard lock(read_mu_);
+    Stmt st(read_db_, "INSERT INTO feedback (request_id, ts, rating, correction) VALUES (?1, ?2, ?3, ?4)");
+    st.text(1, fb.request_id);
+    st.real(2, fb.ts > 0 ? fb.ts : static_cast<double>(std::time(nullptr)));
+    st.text(3, fb.rating);
+    st.text(4, fb.correction);
+    st.step();
+}
+
+std::vector<Feedback> RequestLog::feedback_for(const std::string& request_id) {
+    std::lock_guard lock(read_mu_);
+    Stmt st(read_db_, "SELECT request_id, ts, rating, correction FROM feedback WHERE request_id = ?1 ORDER BY ts");
+    st.text(1, request_id);
+    std::vector<Feedback> out;
+    while (st.step()) out.push_back({st.col_text(0), sqlite3_column_double(st.s, 1), st.col_text(2), st.col_text(3)});
+    return out;
+}
+
+std::vector<std::pair<RequestLogEntry, Feedback>> RequestLog::corrections() {
+    std::lock_guard lock(read_mu_);
+    // The join needs the column list with a table prefix.
+    std::string cols;
+    std::string all = kColumns;
+    for (std::size_t pos = 0; pos < all.size();) {
+        auto comma = all.find(',', pos);
+        std::string c = all.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        while (!c.empty() && c.front() == ' ') c.erase(c.begin());
+        cols += (cols.empty() ? "" : ", ") + std::string("r.") + c;
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+    }
+    Stmt st(read_db_, "SELECT " + cols + ", f.ts, f.rating, f.correction FROM feedback f JOIN requests r ON r.id = f.request_id "
+                      "WHERE f.rating = 'down' AND f.correction IS NOT NULL AND f.correction != '' ORDER BY f.ts");
+    std::vector<std::pair<RequestLogEntry, Feedback>> out;
+    while (st.step()) {
+        auto e = read_entry(st);
+        Feedback fb{e.id, sqlite3_column_double(st.s, 22), st.col_text(23), st.col_text(24)};
+        out.emplace_back(std::move(e), std::move(fb));
+    }
+    return out;
+}
+
+}  // namespace switchyard

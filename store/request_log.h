@@ -1,0 +1,100 @@
+// The request log: every accepted request, with its route, models tried, tokens, latency, cost
+// and status, in SQLite (WAL). Writes go through a queue drained by one writer thread in
+// batched transactions, so logging never blocks a request; flush() and the destructor drain
+// the queue, so nothing accepted goes unlogged on shutdown. Feedback lives in the same file.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+struct sqlite3;
+
+namespace switchyard {
+
+struct RequestLogEntry {
+    std::string id;
+    double ts = 0;                 // unix seconds
+    std::string api_key;           // a short fingerprint, never the key itself
+    std::string endpoint;          // /v1/chat/completions, ...
+    std::string model_requested;   // what the client asked for (may be a route like "auto")
+    std::string model;             // what answered
+    std::string route;             // route name, "" for a direct model
+    std::string trace;             // JSON: the policy decisions
+    std::string models_tried;      // JSON array
+    int escalations = 0;
+    std::string task_class;
+    int status = 0;
+    int prompt_tokens = 0;
+    int completion_tokens = 0;
+    int cached_tokens = 0;
+    double latency_ms = 0;
+    double ttft_ms = -1;
+    double cost = 0;
+    std::string finish_reason;
+    std::string error;
+    std::string prompt;            // only when log_content is on
+    std::string answer;            // only when log_content is on
+};
+
+struct Feedback {
+    std::string request_id;
+    double ts = 0;
+    std::string rating;            // up | down
+    std::string correction;
+};
+
+struct LogFilter {
+    std::optional<int> status;
+    std::string model;             // matches model or model_requested
+    std::string route;
+    double since = 0;              // unix seconds
+    bool errors_only = false;
+    int limit = 50;
+};
+
+class RequestLog {
+public:
+    // Opens (creating if needed) the database; throws std::runtime_error with the path on failure.
+    explicit RequestLog(const std::filesystem::path& file);
+    ~RequestLog();
+    RequestLog(const RequestLog&) = delete;
+    RequestLog& operator=(const RequestLog&) = delete;
+
+    void record(RequestLogEntry entry);   // never blocks on I/O
+    void flush();                         // returns when everything recorded so far is on disk
+
+    std::vector<RequestLogEntry> query(const LogFilter& filter);
+    std::optional<RequestLogEntry> find(const std::string& id);
+    // Throws std::invalid_argument if the request id is unknown.
+    void add_feedback(const Feedback& fb);
+    std::vector<Feedback> feedback_for(const std::string& request_id);
+    // Down-rated requests that carry a correction, newest last, joined with their prompt.
+    std::vector<std::pair<RequestLogEntry, Feedback>> corrections();
+    std::uint64_t written() const;
+
+private:
+    void writer_loop();
+    void write_batch(std::vector<RequestLogEntry>& batch);
+
+    std::filesystem::path path_;
+    sqlite3* write_db_ = nullptr;
+    sqlite3* read_db_ = nullptr;
+    std::mutex read_mu_;
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    std::condition_variable flushed_cv_;
+    std::deque<RequestLogEntry> queue_;
+    std::uint64_t enqueued_ = 0;
+    std::uint64_t written_ = 0;
+    bool stopping_ = false;
+    std::thread writer_;
+};
+
+}  // namespace switchyard

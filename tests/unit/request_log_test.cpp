@@ -1,0 +1,95 @@
+#include "store/request_log.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+using namespace switchyard;
+
+namespace {
+std::filesystem::path fresh_db(const std::string& name) {
+    auto p = std::filesystem::temp_directory_path() / ("switchyard-test-" + name + ".db");
+    for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix);
+    return p;
+}
+RequestLogEntry entry(const std::string& id, int status, const std::string& model, double ts = 1000) {
+    RequestLogEntry e;
+    e.id = id;
+    e.ts = ts;
+    e.status = status;
+    e.model = model;
+    e.model_requested = model;
+    e.endpoint = "/v1/chat/completions";
+    e.prompt = R"([{"role":"user","content":"Fix: teh cat"}])";
+    e.answer = "teh cat";
+    return e;
+}
+}  // namespace
+
+TEST(RequestLog, EverythingRecordedIsWrittenAndQueryable) {
+    auto path = fresh_db("basic");
+    {
+        RequestLog log(path);
+        std::vector<std::thread> writers;
+        for (int t = 0; t < 4; ++t)
+            writers.emplace_back([&, t] {
+                for (int i = 0; i < 250; ++i) log.record(entry("r" + std::to_string(t) + "-" + std::to_string(i), i % 10 == 0 ? 500 : 200, t % 2 ? "small" : "large", 1000 + i));
+            });
+        for (auto& w : writers) w.join();
+        log.flush();
+        EXPECT_EQ(log.written(), 1000u);
+        LogFilter all;
+        all.limit = 5000;
+        EXPECT_EQ(log.query(all).size(), 1000u);
+        LogFilter errors;
+        errors.errors_only = true;
+        errors.limit = 5000;
+        EXPECT_EQ(log.query(errors).size(), 100u);
+        LogFilter by_model;
+        by_model.model = "small";
+        by_model.limit = 5000;
+        EXPECT_EQ(log.query(by_model).size(), 500u);
+        LogFilter recent;
+        recent.limit = 3;
+        auto rows = log.query(recent);
+        ASSERT_EQ(rows.size(), 3u);
+        EXPECT_GE(rows[0].ts, rows[1].ts) << "newest first";
+    }
+    RequestLog reopened(path);  // the destructor flushed; a new process sees everything
+    EXPECT_TRUE(reopened.find("r3-249"));
+}
+
+TEST(RequestLog, DestructorFlushesPendingEntries) {
+    auto path = fresh_db("shutdown");
+    {
+        RequestLog log(path);
+        for (int i = 0; i < 10; ++i) log.record(entry("x" + std::to_string(i), 200, "m"));
+    }
+    RequestLog reopened(path);
+    LogFilter f;
+    EXPECT_EQ(reopened.query(f).size(), 10u);
+}
+
+TEST(RequestLog, FeedbackNeedsAKnownRequestAndExportsCorrections) {
+    RequestLog log(fresh_db("feedback"));
+    log.record(entry("a", 200, "m"));
+    log.record(entry("b", 200, "m"));
+    EXPECT_THROW(log.add_feedback({"nope", 0, "down", "x"}), std::invalid_argument);
+    log.add_feedback({"a", 0, "down", "the cat"});   // found although maybe not flushed yet
+    log.add_feedback({"b", 0, "up", ""});
+    EXPECT_EQ(log.feedback_for("a").size(), 1u);
+    auto pairs = log.corrections();
+    ASSERT_EQ(pairs.size(), 1u);
+    EXPECT_EQ(pairs[0].first.id, "a");
+    EXPECT_EQ(pairs[0].second.correction, "the cat");
+    EXPECT_NE(pairs[0].first.prompt.find("teh cat"), std::string::npos);
+}
+
+TEST(RequestLog, UnwritablePathIsAClearError) {
+    try {
+        RequestLog log("/proc/switchyard/cannot.db");
+        FAIL();
+    } catch (const std::exception& e) {
+        EXPECT_NE(std::string(e.what()).find("/proc/switchyard/cannot.db"), std::string::npos) << e.what();
+    }
+}
