@@ -1,70 +1,16 @@
 // POST /v1/chat/completions and POST /v1/completions: validate, lease the model, submit to its
 // scheduler, then either stream events as SSE chunks or collect them into one response.
 #include "api/event_channel.h"
+#include "api/openai_format.h"
 #include "api/request_parsing.h"
 #include "api/server_context.h"
 #include "api/sse.h"
+#include "router/router.h"
 
 #include <ctime>
 
 namespace switchyard::api {
 namespace {
-
-json bytes_of(const std::string& s) {
-    json b = json::array();
-    for (unsigned char c : s) b.push_back(static_cast<int>(c));
-    return b;
-}
-
-json chat_logprobs(const std::vector<TokenLogprob>& lps) {
-    json content = json::array();
-    for (const auto& lp : lps) {
-        json top = json::array();
-        for (const auto& t : lp.top) top.push_back({{"token", t.token}, {"logprob", t.logprob}, {"bytes", bytes_of(t.token)}});
-        content.push_back({{"token", lp.token}, {"logprob", lp.logprob}, {"bytes", bytes_of(lp.token)}, {"top_logprobs", top}});
-    }
-    return {{"content", content}};
-}
-
-// Legacy /v1/completions shape: parallel arrays.
-void append_text_logprobs(json& acc, const std::vector<TokenLogprob>& lps, std::size_t& offset) {
-    for (const auto& lp : lps) {
-        acc["tokens"].push_back(lp.token);
-        acc["token_logprobs"].push_back(lp.logprob);
-        json top = json::object();
-        for (const auto& t : lp.top) top[t.token] = t.logprob;
-        acc["top_logprobs"].push_back(top);
-        acc["text_offset"].push_back(offset);
-        offset += lp.token.size();
-    }
-}
-
-json usage_json(const Usage& u) {
-    return {{"prompt_tokens", u.prompt_tokens}, {"completion_tokens", u.completion_tokens},
-            {"total_tokens", u.prompt_tokens + u.completion_tokens},
-            {"prompt_tokens_details", {{"cached_tokens", u.cached_prompt_tokens}}}};
-}
-
-json tool_calls_json(const std::vector<ToolCall>& calls) {
-    json arr = json::array();
-    for (const auto& c : calls)
-        arr.push_back({{"id", c.id}, {"type", "function"}, {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
-    return arr;
-}
-
-json delta_json(const ChatDelta& d) {
-    json delta = json::object();
-    if (d.tool_call_index >= 0) {
-        json fn = json::object();
-        if (!d.tool_call_name.empty()) fn["name"] = d.tool_call_name;
-        fn["arguments"] = d.tool_call_arguments;
-        json tc = {{"index", d.tool_call_index}, {"function", fn}};
-        if (!d.tool_call_id.empty()) { tc["id"] = d.tool_call_id; tc["type"] = "function"; }
-        delta["tool_calls"] = json::array({tc});
-    }
-    if (!d.content.empty()) delta["content"] = d.content;
-    return delta;
-}
 
 const ApiError kShutdownError = ApiError::make(503, "server_error", "shutting_down", "The server is shutting down; generation was cut short", "", 2);
 
@@ -252,6 +198,15 @@ asio::awaitable<void> handle_generation(ServerContext& ctx, const Request& req, 
 
 void register_openai_routes(HttpServer& http, ServerContext& ctx) {
     http.route(http::verb::post, "/v1/chat/completions", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
+        if (ctx.router) {
+            // Route names ("auto", ...) go through the router; model names keep the direct path.
+            json peek = json::parse(req.body(), nullptr, false);
+            if (peek.is_object() && peek.contains("model") && peek["model"].is_string() &&
+                ctx.router->has_route(peek["model"].get<std::string>()) && !ctx.draining) {
+                co_await handle_routed(ctx, req, ex, peek);
+                co_return;
+            }
+        }
         co_await handle_generation(ctx, req, ex, "/v1/chat/completions", true,
             [](const json& body, LoadedModel& model, std::shared_ptr<EventChannel> chan, Call& call) {
                 ChatRequest r = parse_chat_request(body, model.spec().sampling);

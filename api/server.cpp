@@ -1,5 +1,8 @@
 #include "api/server.h"
 
+#include "providers/local_provider.h"
+#include "providers/remote_factory.h"
+
 #include <cstdio>
 #include <random>
 
@@ -62,7 +65,12 @@ RequestRecord::~RequestRecord() {
     e.ttft_ms = ttft_s >= 0 ? ttft_s * 1000 : -1;
     e.finish_reason = fields.value("finish_reason", "");
     e.error = fields.value("error", "");
-    e.models_tried = nlohmann::json::array({e.model}).dump();
+    e.route = fields.value("route_name", "");
+    e.trace = fields.contains("trace") ? fields["trace"].dump() : "[]";
+    e.models_tried = fields.contains("models_tried") ? fields["models_tried"].dump() : nlohmann::json::array({e.model}).dump();
+    e.escalations = fields.value("escalations", 0);
+    e.cost = fields.value("cost", 0.0);
+    e.task_class = fields.value("task_class", "");
     if (ctx.log_content) { e.prompt = prompt; e.answer = answer; }
     ctx.request_log->record(std::move(e));
 }
@@ -96,7 +104,13 @@ Server::Server(Config config, std::ostream* access_log)
         ctx_->request_log = request_log_.get();
         ctx_->log_content = config_.log_content;
     }
+    if (!config_.routes.empty()) {
+        auto local = std::make_unique<providers::LocalProvider>(pool_, blocking_);
+        router_ = std::make_unique<router::Router>(config_, std::move(local), providers::remote_provider_factory(http_.io().get_executor()));
+        ctx_->router = router_.get();
+    }
     register_basic_routes(http_, *ctx_);
+    register_route_routes(http_, *ctx_);
     register_openai_routes(http_, *ctx_);
 }
 

@@ -8,6 +8,7 @@
 #include "api/server_context.h"
 #include "config/config.h"
 #include "engine/model_pool.h"
+#include "router/router.h"
 
 #include <iostream>
 #include <memory>
@@ -33,7 +34,8 @@ private:
     Metrics metrics_;
     asio::thread_pool blocking_;
     AccessLog log_;
-    std::unique_ptr<RequestLog> request_log_;   // destroyed after ctx_ users; flushes on destruction
+    std::unique_ptr<RequestLog> request_log_;
+    std::unique_ptr<router::Router> router_;   // destroyed after ctx_ users; flushes on destruction
     std::unique_ptr<ServerContext> ctx_;
     HttpServer http_;
     asio::signal_set signals_;

@@ -6,6 +6,7 @@
 #include "api/http_server.h"
 #include "api/metrics.h"
 #include "engine/model_pool.h"
+#include "providers/offload.h"
 #include "store/request_log.h"
 
 #include <atomic>
@@ -15,6 +16,8 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+
+namespace switchyard::router { class Router; }
 
 namespace switchyard::api {
 
@@ -35,24 +38,14 @@ struct ServerContext {
     AccessLog& log;
     std::string api_key;
     RequestLog* request_log = nullptr;   // SQLite log, when configured
+    router::Router* router = nullptr;    // routes (virtual model names), when configured
     bool log_content = false;            // store prompt/answer text in it
     std::atomic<bool> draining{false};
 
-    // Runs f on the blocking pool and resumes the caller on its own executor with the result.
-    // f is taken by reference and must be a named local of the caller: GCC 12 destroys a
-    // by-value coroutine argument built from a lambda temporary twice (double free).
+    // Runs f on the blocking pool (see providers/offload.h for the GCC 12 constraints).
     template <class F>
     asio::awaitable<std::invoke_result_t<F>> offload(F& f) {
-        using R = std::invoke_result_t<F>;
-        std::optional<R> result;
-        std::exception_ptr error;
-        auto task = [&f, &result, &error]() -> asio::awaitable<void> {
-            try { result.emplace(f()); } catch (...) { error = std::current_exception(); }
-            co_return;
-        };
-        co_await asio::co_spawn(blocking.get_executor(), task, asio::use_awaitable);
-        if (error) std::rethrow_exception(error);
-        co_return std::move(*result);
+        co_return co_await switchyard::offload(blocking, f);
     }
 };
 
@@ -80,6 +73,9 @@ std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req)
 std::string random_id(const std::string& prefix);
 
 void register_openai_routes(HttpServer& http, ServerContext& ctx);   // chat + completions
-void register_basic_routes(HttpServer& http, ServerContext& ctx);    // models, embeddings, health, metrics
+void register_basic_routes(HttpServer& http, ServerContext& ctx);    // models, embeddings, health, metrics, feedback
+void register_route_routes(HttpServer& http, ServerContext& ctx);    // /v1/route/explain
+// /v1/chat/completions for a route name (body already parsed; "model" names a route).
+asio::awaitable<void> handle_routed(ServerContext& ctx, const Request& req, Exchange& ex, const nlohmann::json& body);
 
 }  // namespace switchyard::api

@@ -1,4 +1,5 @@
 #include "config/config.h"
+#include "config/yaml_support.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -8,56 +9,12 @@
 #include <sstream>
 
 namespace switchyard {
+
+void parse_routing(const YamlCtx& c, const YAML::Node& root, Config& cfg);
+
 namespace {
 
-// Carries the file name and YAML path so every message says exactly where the problem is.
-struct Ctx {
-    std::string source;
-    [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& what) const {
-        std::ostringstream os;
-        os << source;
-        if (node.IsDefined() && node.Mark().line >= 0) os << ":" << node.Mark().line + 1;
-        os << ": " << path << ": " << what;
-        throw ConfigError(os.str());
-    }
-    void only_keys(const YAML::Node& map, const std::string& path, std::initializer_list<const char*> keys) const {
-        if (!map.IsMap()) fail(map, path, "expected a mapping");
-        for (const auto& kv : map) {
-            auto key = kv.first.as<std::string>();
-            if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return key == k; })) {
-                std::string allowed;
-                for (auto k : keys) allowed += std::string(allowed.empty() ? "" : ", ") + k;
-                fail(kv.first, path, "unknown key '" + key + "' (allowed: " + allowed + ")");
-            }
-        }
-    }
-    template <class T>
-    T get(const YAML::Node& node, const std::string& path, const char* type_name) const {
-        if (!node.IsScalar()) fail(node, path, std::string("expected ") + type_name);
-        try {
-            return node.as<T>();
-        } catch (const YAML::Exception&) {
-            fail(node, path, std::string("expected ") + type_name + ", got '" + node.Scalar() + "'");
-        }
-    }
-    int get_int(const YAML::Node& n, const std::string& path, int lo, int hi) const {
-        int v = get<int>(n, path, "an integer");
-        if (v < lo || v > hi)
-            fail(n, path, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + std::to_string(v));
-        return v;
-    }
-    float get_float(const YAML::Node& n, const std::string& path, float lo, float hi) const {
-        float v = get<float>(n, path, "a number");
-        if (v < lo || v > hi) {
-            std::ostringstream os;
-            os << "must be between " << lo << " and " << hi << ", got " << v;
-            fail(n, path, os.str());
-        }
-        return v;
-    }
-};
-
-void parse_sampling(const Ctx& c, const YAML::Node& n, const std::string& path, SamplingDefaults& s) {
+void parse_sampling(const YamlCtx& c, const YAML::Node& n, const std::string& path, SamplingDefaults& s) {
     c.only_keys(n, path, {"temperature", "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty",
                           "repeat_penalty", "max_tokens"});
     if (n["temperature"]) s.temperature = c.get_float(n["temperature"], path + ".temperature", 0, 5);
@@ -70,7 +27,7 @@ void parse_sampling(const Ctx& c, const YAML::Node& n, const std::string& path, 
     if (n["max_tokens"]) s.max_tokens = c.get_int(n["max_tokens"], path + ".max_tokens", 1, 1 << 20);
 }
 
-ModelSpec parse_model(const Ctx& c, const YAML::Node& n, const std::string& path, const std::filesystem::path& models_dir,
+ModelSpec parse_model(const YamlCtx& c, const YAML::Node& n, const std::string& path, const std::filesystem::path& models_dir,
                       const std::filesystem::path& config_dir) {
     c.only_keys(n, path, {"name", "file", "kind", "aliases", "context_size", "parallel", "batch_size", "threads",
                           "gpu_layers", "queue_limit", "keep_alive", "sampling", "chat_template"});
@@ -111,7 +68,7 @@ ModelSpec parse_model(const Ctx& c, const YAML::Node& n, const std::string& path
     return m;
 }
 
-void parse_server(const Ctx& c, const YAML::Node& n, ServerSpec& s) {
+void parse_server(const YamlCtx& c, const YAML::Node& n, ServerSpec& s) {
     c.only_keys(n, "server", {"host", "port", "io_threads", "max_body_bytes", "idle_timeout", "shutdown_grace", "api_key_env"});
     if (n["host"]) s.host = c.get<std::string>(n["host"], "server.host", "a host name or address");
     if (n["port"]) s.port = c.get_int(n["port"], "server.port", 0, 65535);
@@ -170,7 +127,7 @@ std::uint64_t parse_bytes(const std::string& text) {
 }
 
 Config parse_config(const std::string& yaml_text, const std::filesystem::path& base_dir, const std::string& source_name) {
-    Ctx c{source_name};
+    YamlCtx c{source_name};
     YAML::Node root;
     try {
         root = YAML::Load(yaml_text);
@@ -180,7 +137,7 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
     Config cfg;
     cfg.source = source_name;
     if (!root.IsMap()) c.fail(root, "(top level)", "expected a mapping with 'models:'");
-    c.only_keys(root, "(top level)", {"server", "models_dir", "memory_budget", "models", "log"});
+    c.only_keys(root, "(top level)", {"server", "models_dir", "memory_budget", "models", "log", "providers", "routes"});
     if (root["log"]) {
         const auto& l = root["log"];
         c.only_keys(l, "log", {"path", "content"});
@@ -212,6 +169,7 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
         }
         cfg.models.push_back(std::move(m));
     }
+    parse_routing(c, root, cfg);
     return cfg;
 }
 

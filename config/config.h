@@ -3,6 +3,8 @@
 // message names the file, the YAML path and the line, so a broken config is fixed in one look.
 #pragma once
 
+#include "config/routing_config.h"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -63,11 +65,15 @@ struct Config {
     std::filesystem::path models_dir;
     std::uint64_t memory_budget_bytes = 4ull << 30;
     std::vector<ModelSpec> models;
+    std::vector<RemoteProviderSpec> providers;
+    std::vector<RouteSpec> routes;
     std::filesystem::path log_path;              // SQLite request log ("" = none)
     bool log_content = false;                    // also store prompt and answer text
 
     // Finds a model by name or alias; nullptr if none.
     const ModelSpec* find_model(const std::string& name_or_alias) const;
+    const RouteSpec* find_route(const std::string& name) const;
+    const RemoteProviderSpec* find_provider(const std::string& name) const;
 };
 
 // Reads and validates a config file; throws ConfigError.

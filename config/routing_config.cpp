@@ -1,0 +1,167 @@
+// Parses `providers:` and `routes:` and checks that every name they use exists.
+#include "config/yaml_support.h"
+
+#include <cstdlib>
+#include <regex>
+#include <set>
+
+namespace switchyard {
+namespace {
+
+std::chrono::milliseconds duration_ms(const YamlCtx& c, const YAML::Node& n, const std::string& path) {
+    auto text = c.get<std::string>(n, path, "a duration");
+    if (text.size() > 2 && text.substr(text.size() - 2) == "ms") {
+        try { return std::chrono::milliseconds(std::stoll(text)); } catch (...) {}
+    }
+    try { return std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(text)); }
+    catch (const std::exception& e) { c.fail(n, path, e.what()); }
+}
+
+RemoteProviderSpec parse_provider(const YamlCtx& c, const YAML::Node& n, const std::string& path) {
+    c.only_keys(n, path, {"name", "base_url", "api_key_env", "models", "price", "timeout", "max_concurrency", "retries", "circuit_breaker"});
+    RemoteProviderSpec p;
+    if (!n["name"]) c.fail(n, path, "missing required key 'name'");
+    p.name = c.get<std::string>(n["name"], path + ".name", "a string");
+    if (p.name == "local") c.fail(n["name"], path + ".name", "'local' is reserved for the local model pool");
+    if (!n["base_url"]) c.fail(n, path, "missing required key 'base_url' (e.g. https://api.openai.com/v1)");
+    p.base_url = c.get<std::string>(n["base_url"], path + ".base_url", "a URL");
+    if (p.base_url.rfind("http://", 0) != 0 && p.base_url.rfind("https://", 0) != 0)
+        c.fail(n["base_url"], path + ".base_url", "must start with http:// or https://, got '" + p.base_url + "'");
+    while (!p.base_url.empty() && p.base_url.back() == '/') p.base_url.pop_back();
+    if (n["api_key_env"]) p.api_key_env = c.get<std::string>(n["api_key_env"], path + ".api_key_env", "an environment variable name");
+    if (n["models"]) {
+        if (!n["models"].IsMap()) c.fail(n["models"], path + ".models", "expected a mapping of our name -> upstream model name");
+        for (const auto& kv : n["models"]) p.models[kv.first.as<std::string>()] = c.get<std::string>(kv.second, path + ".models", "a model name");
+    }
+    if (n["price"]) {
+        c.only_keys(n["price"], path + ".price", {"input", "output"});
+        if (n["price"]["input"]) p.price_input = c.get_float(n["price"]["input"], path + ".price.input", 0, 1e6);
+        if (n["price"]["output"]) p.price_output = c.get_float(n["price"]["output"], path + ".price.output", 0, 1e6);
+    }
+    if (n["timeout"]) p.timeout = duration_ms(c, n["timeout"], path + ".timeout");
+    if (n["max_concurrency"]) p.max_concurrency = c.get_int(n["max_concurrency"], path + ".max_concurrency", 1, 100000);
+    if (n["retries"]) p.max_retries = c.get_int(n["retries"], path + ".retries", 0, 10);
+    if (n["circuit_breaker"]) {
+        const auto& b = n["circuit_breaker"];
+        c.only_keys(b, path + ".circuit_breaker", {"failures", "cooldown"});
+        if (b["failures"]) p.breaker_failures = c.get_int(b["failures"], path + ".circuit_breaker.failures", 1, 1000);
+        if (b["cooldown"]) p.breaker_cooldown = duration_ms(c, b["cooldown"], path + ".circuit_breaker.cooldown");
+    }
+    return p;
+}
+
+RuleSpec parse_rule(const YamlCtx& c, const YAML::Node& n, const std::string& path) {
+    c.only_keys(n, path, {"name", "regex", "keywords", "min_chars", "max_chars", "tools", "images", "task", "tier"});
+    RuleSpec r;
+    if (n["name"]) r.name = c.get<std::string>(n["name"], path + ".name", "a string");
+    if (n["regex"]) {
+        r.regex = c.get<std::string>(n["regex"], path + ".regex", "a regular expression");
+        try { std::regex re(r.regex, std::regex::ECMAScript | std::regex::icase); }
+        catch (const std::regex_error& e) { c.fail(n["regex"], path + ".regex", std::string("invalid regular expression: ") + e.what()); }
+    }
+    if (n["keywords"]) {
+        if (!n["keywords"].IsSequence()) c.fail(n["keywords"], path + ".keywords", "expected a list of words");
+        for (std::size_t i = 0; i < n["keywords"].size(); ++i) r.keywords.push_back(c.get<std::string>(n["keywords"][i], path + ".keywords", "a string"));
+    }
+    if (n["min_chars"]) r.min_chars = c.get_int(n["min_chars"], path + ".min_chars", 0, 1 << 30);
+    if (n["max_chars"]) r.max_chars = c.get_int(n["max_chars"], path + ".max_chars", 0, 1 << 30);
+    if (n["tools"]) r.tools = c.get<bool>(n["tools"], path + ".tools", "true or false");
+    if (n["images"]) r.images = c.get<bool>(n["images"], path + ".images", "true or false");
+    if (n["task"]) r.task = c.get<std::string>(n["task"], path + ".task", "a task name");
+    if (!n["tier"]) c.fail(n, path, "missing required key 'tier' (where matching requests go)");
+    r.tier = c.get<std::string>(n["tier"], path + ".tier", "a tier name");
+    if (r.name.empty()) r.name = path;
+    return r;
+}
+
+RouteSpec parse_route(const YamlCtx& c, const YAML::Node& n, const std::string& path) {
+    c.only_keys(n, path, {"name", "tiers", "rules", "cascade", "local_only", "redact_pii"});
+    RouteSpec r;
+    if (!n["name"]) c.fail(n, path, "missing required key 'name' (the model name clients send, e.g. auto)");
+    r.name = c.get<std::string>(n["name"], path + ".name", "a string");
+    if (!n["tiers"] || !n["tiers"].IsSequence() || n["tiers"].size() == 0)
+        c.fail(n["tiers"] ? n["tiers"] : n, path + ".tiers", "expected a non-empty list of tiers, cheapest first");
+    for (std::size_t i = 0; i < n["tiers"].size(); ++i) {
+        const auto& t = n["tiers"][i];
+        std::string tp = path + ".tiers[" + std::to_string(i) + "]";
+        c.only_keys(t, tp, {"name", "provider", "model"});
+        TierSpec tier;
+        if (!t["model"]) c.fail(t, tp, "missing required key 'model'");
+        tier.model = c.get<std::string>(t["model"], tp + ".model", "a model name");
+        if (t["provider"]) tier.provider = c.get<std::string>(t["provider"], tp + ".provider", "a provider name");
+        tier.name = t["name"] ? c.get<std::string>(t["name"], tp + ".name", "a string") : tier.model;
+        r.tiers.push_back(tier);
+    }
+    if (n["rules"]) {
+        if (!n["rules"].IsSequence()) c.fail(n["rules"], path + ".rules", "expected a list of rules");
+        for (std::size_t i = 0; i < n["rules"].size(); ++i) r.rules.push_back(parse_rule(c, n["rules"][i], path + ".rules[" + std::to_string(i) + "]"));
+    }
+    if (n["cascade"]) {
+        const auto& k = n["cascade"];
+        std::string kp = path + ".cascade";
+        c.only_keys(k, kp, {"min_mean_logprob", "min_token_logprob", "check_json", "check_empty", "check_refusal", "max_escalations"});
+        r.cascade.enabled = true;
+        if (k["min_mean_logprob"]) r.cascade.min_mean_logprob = c.get_float(k["min_mean_logprob"], kp + ".min_mean_logprob", -100, 0);
+        if (k["min_token_logprob"]) r.cascade.min_token_logprob = c.get_float(k["min_token_logprob"], kp + ".min_token_logprob", -100, 0);
+        if (k["check_json"]) r.cascade.check_json = c.get<bool>(k["check_json"], kp + ".check_json", "true or false");
+        if (k["check_empty"]) r.cascade.check_empty = c.get<bool>(k["check_empty"], kp + ".check_empty", "true or false");
+        if (k["check_refusal"]) r.cascade.check_refusal = c.get<bool>(k["check_refusal"], kp + ".check_refusal", "true or false");
+        if (k["max_escalations"]) r.cascade.max_escalations = c.get_int(k["max_escalations"], kp + ".max_escalations", 0, 10);
+    }
+    if (n["local_only"]) r.local_only = c.get<bool>(n["local_only"], path + ".local_only", "true or false");
+    if (n["redact_pii"]) r.redact_pii = c.get<bool>(n["redact_pii"], path + ".redact_pii", "true or false");
+    return r;
+}
+
+}  // namespace
+
+void parse_routing(const YamlCtx& c, const YAML::Node& root, Config& cfg) {
+    std::set<std::string> provider_names{"local"};
+    if (root["providers"]) {
+        if (!root["providers"].IsSequence()) c.fail(root["providers"], "providers", "expected a list of providers");
+        for (std::size_t i = 0; i < root["providers"].size(); ++i) {
+            auto p = parse_provider(c, root["providers"][i], "providers[" + std::to_string(i) + "]");
+            if (!provider_names.insert(p.name).second) c.fail(root["providers"][i], "providers[" + std::to_string(i) + "]", "provider '" + p.name + "' is defined twice");
+            cfg.providers.push_back(std::move(p));
+        }
+    }
+    if (!root["routes"]) return;
+    if (!root["routes"].IsSequence()) c.fail(root["routes"], "routes", "expected a list of routes");
+    std::set<std::string> route_names;
+    for (std::size_t i = 0; i < root["routes"].size(); ++i) {
+        const auto& node = root["routes"][i];
+        std::string path = "routes[" + std::to_string(i) + "]";
+        auto r = parse_route(c, node, path);
+        if (cfg.find_model(r.name)) c.fail(node, path, "route name '" + r.name + "' is already a model name or alias");
+        if (!route_names.insert(r.name).second) c.fail(node, path, "route '" + r.name + "' is defined twice");
+        std::set<std::string> tiers;
+        for (std::size_t t = 0; t < r.tiers.size(); ++t) {
+            const auto& tier = r.tiers[t];
+            std::string tp = path + ".tiers[" + std::to_string(t) + "]";
+            if (!provider_names.count(tier.provider)) c.fail(node["tiers"][t], tp + ".provider", "unknown provider '" + tier.provider + "'");
+            if (tier.provider == "local" && !cfg.find_model(tier.model))
+                c.fail(node["tiers"][t], tp + ".model", "unknown local model '" + tier.model + "'");
+            if (tier.provider == "local" && cfg.find_model(tier.model)->kind != ModelKind::chat)
+                c.fail(node["tiers"][t], tp + ".model", "'" + tier.model + "' is an embedding model, not a chat model");
+            if (!tiers.insert(tier.name).second) c.fail(node["tiers"][t], tp + ".name", "tier name '" + tier.name + "' is used twice");
+        }
+        bool any_local = false;
+        for (const auto& tier : r.tiers) any_local |= tier.provider == "local";
+        if (r.local_only && !any_local) c.fail(node, path, "route '" + r.name + "' is local_only but has no local tier");
+        for (std::size_t k = 0; k < r.rules.size(); ++k)
+            if (!tiers.count(r.rules[k].tier)) c.fail(node["rules"][k], path + ".rules[" + std::to_string(k) + "].tier", "unknown tier '" + r.rules[k].tier + "'");
+        cfg.routes.push_back(std::move(r));
+    }
+}
+
+const RouteSpec* Config::find_route(const std::string& name) const {
+    for (const auto& r : routes) if (r.name == name) return &r;
+    return nullptr;
+}
+
+const RemoteProviderSpec* Config::find_provider(const std::string& name) const {
+    for (const auto& p : providers) if (p.name == name) return &p;
+    return nullptr;
+}
+
+}  // namespace switchyard

@@ -1,0 +1,66 @@
+// Configuration of remote providers and routes (virtual model names mapped to tiers of models).
+#pragma once
+
+#include <chrono>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace switchyard {
+
+struct RemoteProviderSpec {
+    std::string name;
+    std::string base_url;                         // e.g. https://api.openai.com/v1
+    std::string api_key_env;                      // variable holding the key ("" = none)
+    std::map<std::string, std::string> models;    // our model name -> upstream model name
+    double price_input = 0;                       // USD per 1M prompt tokens
+    double price_output = 0;                      // USD per 1M completion tokens
+    std::chrono::milliseconds timeout{60000};
+    int max_concurrency = 16;
+    int max_retries = 2;
+    int breaker_failures = 5;
+    std::chrono::milliseconds breaker_cooldown{30000};
+};
+
+// One rung of a route: a model on a provider ("local" = the local pool).
+struct TierSpec {
+    std::string name;
+    std::string provider = "local";
+    std::string model;
+};
+
+// A rule sends matching requests straight to a tier. All given conditions must hold.
+struct RuleSpec {
+    std::string name;
+    std::string regex;                            // ECMAScript regex over the prompt text
+    std::vector<std::string> keywords;            // any of them (case-insensitive)
+    int min_chars = -1;
+    int max_chars = -1;
+    std::optional<bool> tools;                    // request has tools
+    std::optional<bool> images;                   // request has image parts
+    std::string task;                             // metadata.task or X-Switchyard-Task equals this
+    std::string tier;                             // target tier name
+};
+
+struct CascadeSpec {
+    bool enabled = false;
+    float min_mean_logprob = -std::numeric_limits<float>::infinity();
+    float min_token_logprob = -std::numeric_limits<float>::infinity();
+    bool check_json = true;                       // json_schema / json_object answers must parse
+    bool check_empty = true;                      // empty answers escalate
+    bool check_refusal = true;                    // "I can't help with that" escalates
+    int max_escalations = 1;
+};
+
+struct RouteSpec {
+    std::string name;                             // the virtual model name clients send
+    std::vector<TierSpec> tiers;                  // cheapest first
+    std::vector<RuleSpec> rules;
+    CascadeSpec cascade;
+    bool local_only = false;                      // never send this route's requests to a remote provider
+    bool redact_pii = false;                      // mask PII before any remote call
+};
+
+}  // namespace switchyard

@@ -1,0 +1,81 @@
+// A Provider backed by any remote OpenAI-compatible endpoint (OpenAI, OpenRouter, vLLM,
+// llama-server, Ollama, another Switchyard): POST {base_url}/chat/completions over HTTP/1.1,
+// plain or TLS, with streaming relay, retries before the first byte reaches the client, a
+// concurrency cap and a circuit breaker.
+#pragma once
+
+#include "providers/async_limiter.h"
+#include "providers/circuit_breaker.h"
+#include "providers/provider.h"
+#include "providers/upstream_http.h"
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace switchyard::providers {
+
+struct RemoteProviderConfig {
+    std::string name;
+    std::string base_url;  // e.g. http://127.0.0.1:8081/v1 or https://api.openai.com/v1
+    std::string api_key;   // already resolved from the environment; sent as "Authorization: Bearer"
+    std::map<std::string, std::string> model_map;  // our model name -> upstream name; others pass through
+    double price_input = 0, price_output = 0;      // USD per 1M tokens
+    std::chrono::milliseconds timeout{60000};      // the whole call: queueing, retries, streaming
+    std::chrono::milliseconds connect_timeout{5000};
+    int max_concurrency = 16;
+    int max_retries = 2;
+    std::chrono::milliseconds retry_backoff{200};  // doubled each retry, with jitter
+    int breaker_failures = 5;                      // <= 0: no circuit breaker
+    std::chrono::milliseconds breaker_cooldown{30000};
+    std::string ca_file;  // extra PEM CA bundle to trust (private CAs); system store always used
+};
+
+class RemoteProvider : public Provider {
+public:
+    // Throws std::invalid_argument for a malformed base_url, std::system_error for an unreadable
+    // ca_file: configuration mistakes surface at start, not on the first request.
+    RemoteProvider(asio::any_io_executor ex, RemoteProviderConfig cfg);
+
+    const std::string& name() const override { return cfg_.name; }
+    bool is_local() const override { return false; }
+    double price_input() const override { return cfg_.price_input; }
+    double price_output() const override { return cfg_.price_output; }
+    bool available() const override { return breaker_.available(); }
+
+    // Never throws for upstream trouble: failures come back as status >= 400 with a message
+    // naming the provider (502 transport/protocol, 504 timeout, 503 breaker open, upstream's own
+    // status for HTTP errors, 499 when the sink reported the client gone). Runs on the caller's
+    // executor, so chunks reach the sink on the same executor as the client connection.
+    asio::awaitable<ProviderResult> chat(const json& request, const ChunkSink* sink) override;
+
+    // Health check: GET {base_url}/models. Reachable (any status below 500) closes the breaker,
+    // anything else counts as a failure. Meant for a timer while the breaker is half-open.
+    asio::awaitable<bool> probe();
+
+    const RemoteProviderConfig& config() const { return cfg_; }
+    const CircuitBreaker& breaker() const { return breaker_; }
+    int in_flight() const { return limiter_.in_flight(); }
+    std::string upstream_model(const std::string& model) const;
+
+private:
+    struct Call;
+    struct Attempt;
+    asio::awaitable<void> attempt(const Call& call, ProviderResult& r, Attempt& a);
+    asio::awaitable<void> read_stream(const Call& call, UpstreamConnection& conn, ProviderResult& r, Attempt& a);
+    http::request<http::string_body> make_request(http::verb verb, const std::string& target, const std::string& body,
+                                                  bool stream) const;
+    void transport_failure(const Call& call, const UpstreamConnection& conn, const beast::error_code& ec,
+                           ProviderResult& r, Attempt& a) const;
+    std::string timed_out() const;
+
+    asio::any_io_executor ex_;
+    RemoteProviderConfig cfg_;
+    Url url_;
+    std::shared_ptr<asio::ssl::context> tls_;
+    AsyncLimiter limiter_;
+    CircuitBreaker breaker_;
+};
+
+}  // namespace switchyard::providers

@@ -1,0 +1,86 @@
+#include "router/pii.h"
+
+#include <cctype>
+#include <regex>
+#include <vector>
+
+namespace switchyard::router {
+namespace {
+
+bool luhn_ok(const std::string& s) {
+    int sum = 0, n = 0;
+    bool twice = false;
+    for (auto it = s.rbegin(); it != s.rend(); ++it) {
+        if (!std::isdigit(static_cast<unsigned char>(*it))) continue;
+        int d = *it - '0';
+        if (twice) { d *= 2; if (d > 9) d -= 9; }
+        sum += d;
+        twice = !twice;
+        ++n;
+    }
+    return n >= 13 && n <= 19 && sum % 10 == 0;
+}
+
+struct Pattern {
+    const char* kind;
+    std::regex re;
+    bool (*valid)(const std::string&);
+};
+
+const std::vector<Pattern>& patterns() {
+    // Order matters: secrets and cards before phone numbers, which would match their digits.
+    static const std::vector<Pattern> p = {
+        {"SECRET", std::regex(R"(\b(sk-[A-Za-z0-9_\-]{16,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abpr]-[A-Za-z0-9\-]{10,}|AIza[0-9A-Za-z_\-]{35})\b)"), nullptr},
+        {"EMAIL", std::regex(R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})"), nullptr},
+        {"IBAN", std::regex(R"(\b[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b)"), nullptr},
+        {"CARD", std::regex(R"(\b(?:\d[ \-]?){12,18}\d\b)"), luhn_ok},
+        {"PHONE", std::regex(R"((?:\+\d{1,3}[ .\-]?)?(?:\(\d{2,4}\)[ .\-]?)?\d{2,4}[ .\-]\d{2,4}[ .\-]?\d{2,6})"), nullptr},
+    };
+    return p;
+}
+
+}  // namespace
+
+std::string PiiRedactor::redact(const std::string& text) {
+    std::string out = text;
+    for (const auto& pat : patterns()) {
+        std::string next;
+        auto begin = std::sregex_iterator(out.begin(), out.end(), pat.re);
+        std::size_t last = 0;
+        for (auto it = begin; it != std::sregex_iterator(); ++it) {
+            std::string value = it->str();
+            if (pat.valid && !pat.valid(value)) continue;
+            if (std::string(pat.kind) == "PHONE") {
+                int digits = 0;
+                for (char ch : value) digits += std::isdigit(static_cast<unsigned char>(ch)) ? 1 : 0;
+                if (digits < 7) continue;  // dates and small numbers are not phone numbers
+            }
+            next.append(out, last, it->position() - last);
+            auto found = placeholders_.find(value);
+            std::string ph;
+            if (found != placeholders_.end()) {
+                ph = found->second;
+            } else {
+                ph = "[" + std::string(pat.kind) + "_" + std::to_string(++counters_[pat.kind]) + "]";
+                placeholders_[value] = ph;
+                originals_[ph] = value;
+            }
+            next += ph;
+            last = it->position() + it->length();
+        }
+        next.append(out, last, std::string::npos);
+        out = std::move(next);
+    }
+    return out;
+}
+
+std::string PiiRedactor::restore(const std::string& text) const {
+    std::string out = text;
+    for (const auto& [ph, original] : originals_) {
+        for (std::size_t pos = out.find(ph); pos != std::string::npos; pos = out.find(ph, pos + original.size()))
+            out.replace(pos, ph.size(), original);
+    }
+    return out;
+}
+
+}  // namespace switchyard::router

@@ -1,0 +1,95 @@
+#include "router/policy.h"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+
+namespace switchyard::router {
+
+struct RoutePolicy::CompiledRule {
+    RuleSpec spec;
+    std::optional<std::regex> regex;
+    std::vector<std::string> keywords;  // lower-cased
+    std::size_t tier = 0;
+};
+
+namespace {
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+}  // namespace
+
+RequestFeatures extract_features(const json& request, const std::string& task_header) {
+    RequestFeatures f;
+    if (request.contains("messages") && request["messages"].is_array()) {
+        for (const auto& m : request["messages"]) {
+            if (!m.is_object()) continue;
+            const json& c = m.contains("content") ? m["content"] : json();
+            if (c.is_string()) {
+                if (!f.prompt.empty()) f.prompt += "\n";
+                f.prompt += c.get<std::string>();
+            } else if (c.is_array()) {
+                for (const auto& part : c) {
+                    if (!part.is_object()) continue;
+                    if (part.value("type", "") == "text" && part.contains("text") && part["text"].is_string()) {
+                        if (!f.prompt.empty()) f.prompt += "\n";
+                        f.prompt += part["text"].get<std::string>();
+                    }
+                    if (part.value("type", "") == "image_url") f.has_images = true;
+                }
+            }
+        }
+    }
+    f.has_tools = request.contains("tools") && request["tools"].is_array() && !request["tools"].empty();
+    const json meta = request.contains("metadata") && request["metadata"].is_object() ? request["metadata"] : json::object();
+    f.task = !task_header.empty() ? task_header : (meta.contains("task") && meta["task"].is_string() ? meta["task"].get<std::string>() : "");
+    if (meta.contains("local_only")) {
+        const json& lo = meta["local_only"];
+        f.local_only = lo.is_boolean() ? lo.get<bool>() : (lo.is_string() && (lo == "true" || lo == "1"));
+    }
+    return f;
+}
+
+RoutePolicy::RoutePolicy(const RouteSpec& route) : route_(route) {
+    for (const auto& r : route_.rules) {
+        auto c = std::make_shared<CompiledRule>();
+        c->spec = r;
+        if (!r.regex.empty()) c->regex.emplace(r.regex, std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
+        for (const auto& k : r.keywords) c->keywords.push_back(lower(k));
+        c->tier = tier_index(r.tier);
+        rules_.push_back(std::move(c));
+    }
+}
+
+std::size_t RoutePolicy::tier_index(const std::string& name) const {
+    for (std::size_t i = 0; i < route_.tiers.size(); ++i) if (route_.tiers[i].name == name) return i;
+    return 0;
+}
+
+Decision RoutePolicy::decide(const RequestFeatures& f) const {
+    Decision d;
+    const int chars = static_cast<int>(f.prompt.size());
+    std::string lowered;
+    for (const auto& r : rules_) {
+        const auto& s = r->spec;
+        if (s.tools && *s.tools != f.has_tools) continue;
+        if (s.images && *s.images != f.has_images) continue;
+        if (!s.task.empty() && s.task != f.task) continue;
+        if (s.min_chars >= 0 && chars < s.min_chars) continue;
+        if (s.max_chars >= 0 && chars > s.max_chars) continue;
+        if (!r->keywords.empty()) {
+            if (lowered.empty()) lowered = lower(f.prompt);
+            bool any = std::any_of(r->keywords.begin(), r->keywords.end(), [&](const std::string& k) { return lowered.find(k) != std::string::npos; });
+            if (!any) continue;
+        }
+        if (r->regex && !std::regex_search(f.prompt, *r->regex)) continue;
+        d.tier = r->tier;
+        d.trace.push_back({{"step", "rule"}, {"rule", s.name}, {"tier", route_.tiers[d.tier].name}});
+        return d;
+    }
+    d.trace.push_back({{"step", "default"}, {"tier", route_.tiers[0].name}, {"why", "no rule matched: cheapest tier first"}});
+    return d;
+}
+
+}  // namespace switchyard::router

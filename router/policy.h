@@ -1,0 +1,46 @@
+// Where a request starts on a route: the first matching rule's tier, else the cheapest tier.
+// Pure and allocation-light, so a decision costs microseconds (bench/ measures it).
+#pragma once
+
+#include "config/routing_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace switchyard::router {
+
+using json = nlohmann::json;
+
+// What the rules look at, extracted once per request.
+struct RequestFeatures {
+    std::string prompt;      // user and system text, concatenated
+    bool has_tools = false;
+    bool has_images = false;
+    std::string task;        // metadata.task, or the X-Switchyard-Task header
+    bool local_only = false; // metadata.local_only / X-Switchyard-Local-Only / the API key
+};
+
+RequestFeatures extract_features(const json& request, const std::string& task_header);
+
+struct Decision {
+    std::size_t tier = 0;    // index into route.tiers
+    json trace = json::array();
+};
+
+// Compiled rules of one route (regexes are compiled once, at start-up).
+class RoutePolicy {
+public:
+    explicit RoutePolicy(const RouteSpec& route);
+    Decision decide(const RequestFeatures& f) const;
+    const RouteSpec& route() const { return route_; }
+    std::size_t tier_index(const std::string& name) const;
+
+private:
+    struct CompiledRule;
+    RouteSpec route_;
+    std::vector<std::shared_ptr<CompiledRule>> rules_;
+};
+
+}  // namespace switchyard::router

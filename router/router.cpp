@@ -1,0 +1,167 @@
+#include "router/router.h"
+
+#include "router/checks.h"
+#include "router/pii.h"
+
+namespace switchyard::router {
+
+bool wants_json_output(const json& request) {
+    if (!request.contains("response_format") || !request["response_format"].is_object()) return false;
+    std::string t = request["response_format"].value("type", "");
+    return t == "json_object" || t == "json_schema";
+}
+
+namespace {
+
+// Masks PII in every message text; the redactor remembers the values to restore the answer.
+void redact_messages(json& body, PiiRedactor& redactor) {
+    if (!body.contains("messages") || !body["messages"].is_array()) return;
+    for (auto& m : body["messages"]) {
+        if (!m.is_object() || !m.contains("content")) continue;
+        auto& c = m["content"];
+        if (c.is_string()) c = redactor.redact(c.get<std::string>());
+        else if (c.is_array())
+            for (auto& part : c)
+                if (part.is_object() && part.contains("text") && part["text"].is_string()) part["text"] = redactor.redact(part["text"].get<std::string>());
+    }
+}
+
+}  // namespace
+
+Router::Router(const Config& config, std::unique_ptr<providers::Provider> local, const RemoteFactory& make_remote) {
+    providers_["local"] = std::move(local);
+    for (const auto& p : config.providers)
+        if (make_remote) providers_[p.name] = make_remote(p);
+    for (const auto& r : config.routes) policies_[r.name] = std::make_unique<RoutePolicy>(r);
+}
+
+providers::Provider* Router::provider(const std::string& name) const {
+    auto it = providers_.find(name);
+    return it == providers_.end() ? nullptr : it->second.get();
+}
+
+json Router::explain(const json& request, const RequestContext& rc) const {
+    std::string name = request.value("model", "");
+    const auto& policy = *policies_.at(name);
+    const auto& route = policy.route();
+    auto f = extract_features(request, rc.task_header);
+    bool local_only = route.local_only || f.local_only || rc.local_only;
+    Decision d = policy.decide(f);
+    json plan = json::array();
+    for (std::size_t i = d.tier; i < route.tiers.size(); ++i) {
+        const auto& t = route.tiers[i];
+        auto* p = provider(t.provider);
+        json step = {{"tier", t.name}, {"provider", t.provider}, {"model", t.model}};
+        if (local_only && t.provider != "local") step["skipped"] = "local_only";
+        else if (!p) step["skipped"] = "provider not configured";
+        else if (!p->available()) step["skipped"] = "circuit breaker open";
+        plan.push_back(step);
+    }
+    return {{"route", route.name}, {"tier", route.tiers[d.tier].name}, {"model", route.tiers[d.tier].model},
+            {"local_only", local_only}, {"cascade", route.cascade.enabled}, {"trace", d.trace}, {"plan", plan},
+            {"features", {{"prompt_chars", f.prompt.size()}, {"tools", f.has_tools}, {"images", f.has_images}, {"task", f.task}}}};
+}
+
+asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestContext& rc,
+                                          const providers::ChunkSink* sink, RouteProgress& progress) {
+    RouteOutcome out;
+    const auto& policy = *policies_.at(request.value("model", ""));
+    const auto& route = policy.route();
+    out.route = route.name;
+    auto f = extract_features(request, rc.task_header);
+    const bool local_only = route.local_only || f.local_only || rc.local_only;
+    Decision d = policy.decide(f);
+    out.trace = d.trace;
+    if (local_only) out.trace.push_back({{"step", "privacy"}, {"local_only", true}});
+    const bool client_stream = request.value("stream", false);
+    const bool client_logprobs = request.value("logprobs", false);
+    const bool wants_json = wants_json_output(request);
+
+    // Tiers this request may use, in order; a cascade may climb at most max_escalations of them.
+    std::vector<std::size_t> eligible;
+    for (std::size_t i = d.tier; i < route.tiers.size(); ++i) {
+        const auto& t = route.tiers[i];
+        auto* p = provider(t.provider);
+        std::string skip = local_only && t.provider != "local" ? "local_only"
+                         : !p ? "provider '" + t.provider + "' is not configured"
+                         : !p->available() ? "circuit breaker open" : "";
+        if (!skip.empty()) { out.trace.push_back({{"step", "skip"}, {"tier", t.name}, {"why", skip}}); continue; }
+        eligible.push_back(i);
+    }
+    if (eligible.empty()) {
+        out.status = 503;
+        out.error_code = local_only ? "no_local_tier" : "no_tier_available";
+        out.error = local_only ? "Route '" + route.name + "' must stay local for this request, and no local tier can serve it"
+                               : "Route '" + route.name + "': no tier is available (all providers unconfigured or failing)";
+        co_return out;
+    }
+
+    for (std::size_t k = 0; k < eligible.size(); ++k) {
+        const auto& tier = route.tiers[eligible[k]];
+        auto* p = provider(tier.provider);
+        const bool last = k + 1 == eligible.size() || out.escalations >= route.cascade.max_escalations;
+        const bool checking = route.cascade.enabled && !last;
+        PiiRedactor redactor;
+        const bool redact = route.redact_pii && !p->is_local();
+        json body = request;
+        body["model"] = tier.model;
+        body.erase("metadata");
+        // A checked tier is buffered (its answer may be thrown away); so is a redacted one, whose
+        // placeholders must be restored before the client sees the text.
+        const bool live = client_stream && sink && !checking && !redact;
+        body["stream"] = live;
+        if (!live) body.erase("stream_options");
+        if (checking && route.cascade.min_mean_logprob > -1e30f) body["logprobs"] = true;
+        if (checking && route.cascade.min_token_logprob > -1e30f) body["logprobs"] = true;
+        if (redact) {
+            redact_messages(body, redactor);
+            out.trace.push_back({{"step", "redact"}, {"tier", tier.name}, {"values", redactor.count()}});
+        }
+        progress.tier = &tier;
+        progress.provider = p;
+        providers::ProviderResult r = co_await p->chat(body, live ? sink : nullptr);
+        out.models_tried.push_back(tier.provider == "local" ? tier.model : tier.provider + "/" + tier.model);
+        out.cost += (r.prompt_tokens * p->price_input() + r.completion_tokens * p->price_output()) / 1e6;
+        if (r.status >= 400) {
+            out.trace.push_back({{"step", "call"}, {"tier", tier.name}, {"status", r.status}, {"error", r.error}});
+            out.result = std::move(r);
+            out.status = out.result.status;
+            out.error = out.result.error;
+            if (out.result.streamed_to_client) break;  // the client already has part of an answer
+            continue;                                  // fail over to the next tier
+        }
+        if (redact) {
+            r.content = redactor.restore(r.content);
+            if (r.response.contains("choices") && !r.response["choices"].empty() && r.response["choices"][0].contains("message")) {
+                auto& msg = r.response["choices"][0]["message"];
+                if (msg.contains("content") && msg["content"].is_string()) msg["content"] = redactor.restore(msg["content"].get<std::string>());
+            }
+        }
+        if (checking) {
+            CheckResult c = check_answer(route.cascade, r, wants_json);
+            out.trace.push_back({{"step", "check"}, {"tier", tier.name}, {"accept", c.accept}, {"reason", c.reason},
+                                 {"mean_logprob", c.mean_logprob}, {"min_logprob", c.min_logprob}});
+            if (!c.accept) { ++out.escalations; continue; }
+        } else {
+            out.trace.push_back({{"step", "call"}, {"tier", tier.name}, {"status", r.status}});
+        }
+        if (!client_logprobs && r.response.contains("choices") && !r.response["choices"].empty())
+            r.response["choices"][0]["logprobs"] = nullptr;
+        out.ok = true;
+        out.status = 200;
+        out.error.clear();
+        out.tier = tier.name;
+        out.provider = tier.provider;
+        out.model = tier.model;
+        out.result = std::move(r);
+        break;
+    }
+    if (!out.ok && out.error.empty()) {
+        out.status = 503;
+        out.error = "Route '" + route.name + "': every tier failed";
+    }
+    if (!out.ok && out.error_code.empty()) out.error_code = out.status >= 500 ? "upstream_error" : "tier_failed";
+    co_return out;
+}
+
+}  // namespace switchyard::router

@@ -1,0 +1,64 @@
+// Runs a request on a route: pick the starting tier (rules), skip tiers that privacy or a
+// circuit breaker rule out, call the provider, check the answer (cascade) and escalate to the
+// next tier when it looks unreliable, failing over when a provider errors before streaming.
+#pragma once
+
+#include "config/config.h"
+#include "providers/provider.h"
+#include "router/policy.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace switchyard::router {
+
+namespace asio = boost::asio;
+
+// Updated by the router before each provider call, so a streaming caller knows who is talking.
+struct RouteProgress {
+    const TierSpec* tier = nullptr;
+    const providers::Provider* provider = nullptr;
+};
+
+struct RouteOutcome {
+    bool ok = false;
+    providers::ProviderResult result;    // of the tier that answered, or of the last failure
+    std::string route, tier, provider, model;
+    json trace = json::array();
+    std::vector<std::string> models_tried;
+    int escalations = 0;
+    double cost = 0;                     // USD, every attempt included
+    int status = 200;                    // when !ok: the status to answer with
+    std::string error;                   // when !ok
+    std::string error_code;
+};
+
+struct RequestContext {
+    std::string task_header;             // X-Switchyard-Task
+    bool local_only = false;             // X-Switchyard-Local-Only or an API key marked local-only
+};
+
+class Router {
+public:
+    using RemoteFactory = std::function<std::unique_ptr<providers::Provider>(const RemoteProviderSpec&)>;
+    Router(const Config& config, std::unique_ptr<providers::Provider> local, const RemoteFactory& make_remote);
+
+    bool has_route(const std::string& name) const { return policies_.count(name) > 0; }
+    // The decision trace for a request, without running any model.
+    json explain(const json& request, const RequestContext& rc) const;
+    // `request` is the client's body; `sink` (may be null) receives live chunks when streaming.
+    asio::awaitable<RouteOutcome> run(const json& request, const RequestContext& rc,
+                                      const providers::ChunkSink* sink, RouteProgress& progress);
+    providers::Provider* provider(const std::string& name) const;
+
+private:
+    std::map<std::string, std::unique_ptr<RoutePolicy>> policies_;
+    std::map<std::string, std::unique_ptr<providers::Provider>> providers_;
+};
+
+bool wants_json_output(const json& request);
+
+}  // namespace switchyard::router

@@ -1,0 +1,625 @@
+// RemoteProvider against a fault-injecting fake upstream (tests/support/fault_upstream.py, a
+// subprocess), plus the pure pieces: circuit breaker state machine (injected clock), SSE
+// decoding, chunk accumulation, URL parsing.
+#include "providers/circuit_breaker.h"
+#include "providers/openai_stream.h"
+#include "providers/remote_provider.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <thread>
+
+#ifndef SWITCHYARD_SOURCE_DIR
+#error "SWITCHYARD_SOURCE_DIR must name the repository root (for fault_upstream.py)"
+#endif
+
+extern char** environ;
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace fs = std::filesystem;
+using namespace switchyard::providers;
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// One fault_upstream.py process; stopped when this goes out of scope.
+class FakeUpstream {
+public:
+    explicit FakeUpstream(std::vector<std::string> extra = {}) {
+        std::string script = std::string(SWITCHYARD_SOURCE_DIR) + "/tests/support/fault_upstream.py";
+        std::vector<std::string> args = {"python3", script, "--port", "0"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        int fds[2];
+        if (pipe(fds) != 0) return;
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+        posix_spawn_file_actions_addclose(&fa, fds[0]);
+        int rc = posix_spawnp(&pid_, "python3", &fa, nullptr, argv.data(), environ);
+        posix_spawn_file_actions_destroy(&fa);
+        close(fds[1]);
+        if (rc == 0) {
+            std::string line;
+            char ch;
+            while (read(fds[0], &ch, 1) == 1 && ch != '\n') line += ch;
+            port_ = std::atoi(line.c_str());
+        } else {
+            pid_ = 0;
+        }
+        close(fds[0]);
+    }
+    ~FakeUpstream() {
+        if (pid_ > 0) {
+            kill(pid_, SIGTERM);
+            waitpid(pid_, nullptr, 0);
+        }
+    }
+    int port() const { return port_; }
+
+private:
+    pid_t pid_ = 0;
+    int port_ = 0;
+};
+
+// Plain synchronous GET, independent of the code under test.
+json get_json(int port, const std::string& target) {
+    asio::io_context io;
+    asio::ip::tcp::socket s(io);
+    s.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+    http::request<http::empty_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.keep_alive(false);
+    http::write(s, req);
+    beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    http::read(s, buf, res);
+    return json::parse(res.body());
+}
+
+int free_port() {
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();  // closed again on return: nothing listens there
+}
+
+class RemoteProviderTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { upstream_ = std::make_unique<FakeUpstream>(); }
+    static void TearDownTestSuite() { upstream_.reset(); }
+    void SetUp() override { ASSERT_GT(upstream_->port(), 0) << "fault_upstream.py did not start"; }
+
+    RemoteProviderConfig config() {
+        RemoteProviderConfig c;
+        c.name = "fault";
+        c.base_url = "http://127.0.0.1:" + std::to_string(upstream_->port()) + "/v1";
+        c.timeout = 10s;
+        c.retry_backoff = 10ms;
+        return c;
+    }
+
+    // Runs one awaitable to completion on io (bounded, so a hang fails instead of blocking).
+    ProviderResult run(asio::awaitable<ProviderResult> aw) {
+        std::optional<ProviderResult> out;
+        std::exception_ptr error;
+        asio::co_spawn(io_, std::move(aw), [&](std::exception_ptr e, ProviderResult r) {
+            error = e;
+            out = std::move(r);
+        });
+        io_.restart();
+        io_.run_for(30s);
+        if (error) std::rethrow_exception(error);
+        EXPECT_TRUE(out.has_value()) << "call did not finish in 30 s";
+        return out.value_or(ProviderResult{});
+    }
+
+    bool run_probe(RemoteProvider& p) {
+        std::optional<bool> out;
+        asio::co_spawn(io_, p.probe(), [&](std::exception_ptr, bool ok) { out = ok; });
+        io_.restart();
+        io_.run_for(30s);
+        return out.value_or(false);
+    }
+
+    int requests_for(const std::string& model) {
+        int n = 0;
+        for (const auto& body : get_json(upstream_->port(), "/__requests"))
+            if (body.is_object() && body.value("model", "") == model) ++n;
+        return n;
+    }
+
+    asio::io_context io_;
+    static std::unique_ptr<FakeUpstream> upstream_;
+};
+
+std::unique_ptr<FakeUpstream> RemoteProviderTest::upstream_;
+
+// Collects what a client would have received.
+struct Collector {
+    std::vector<json> chunks;
+    std::vector<Clock::time_point> arrivals;
+    int stop_after = -1;  // report the client gone after this many chunks
+    ChunkSink sink = [this](json& chunk) -> asio::awaitable<bool> {
+        chunks.push_back(chunk);
+        arrivals.push_back(Clock::now());
+        co_return stop_after < 0 || static_cast<int>(chunks.size()) < stop_after;
+    };
+};
+
+TEST_F(RemoteProviderTest, NonStreamedAnswer) {
+    RemoteProvider p(io_.get_executor(), config());
+    json req = {{"model", "ok"}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}};
+    auto r = run(p.chat(req, nullptr));
+    EXPECT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.content, "hello from upstream");
+    EXPECT_EQ(r.prompt_tokens, 5);
+    EXPECT_EQ(r.completion_tokens, 3);
+    EXPECT_EQ(r.finish_reason, "stop");
+    EXPECT_EQ(r.response["object"], "chat.completion");
+    EXPECT_FALSE(r.streamed_to_client);
+    EXPECT_EQ(r.retries, 0);
+    EXPECT_GT(r.latency_ms, 0);
+    EXPECT_FALSE(p.is_local());
+}
+
+TEST_F(RemoteProviderTest, StreamedAnswerRelaysChunksInOrderAndReadsUsage) {
+    RemoteProvider p(io_.get_executor(), config());
+    json req = {{"model", "ok"}, {"stream", true}, {"messages", json::array()}};
+    Collector c;
+    auto r = run(p.chat(req, &c.sink));
+    ASSERT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.content, "hello from upstream");
+    EXPECT_EQ(r.prompt_tokens, 5);  // asked for on the client's behalf...
+    EXPECT_EQ(r.completion_tokens, 3);
+    EXPECT_EQ(r.finish_reason, "stop");
+    EXPECT_TRUE(r.streamed_to_client);
+    EXPECT_GE(r.ttft_ms, 0);
+    std::string text;
+    for (const auto& ch : c.chunks) {
+        EXPECT_FALSE(ch.contains("usage"));  // ...but not shown to a client that did not ask
+        ASSERT_FALSE(ch["choices"].empty());
+        text += ch["choices"][0]["delta"].value("content", "");
+    }
+    EXPECT_EQ(text, "hello from upstream");
+    ASSERT_EQ(c.chunks.size(), 5u);  // role, 3 pieces, finish
+    EXPECT_EQ(c.chunks[1]["choices"][0]["delta"]["content"], "hello");
+    EXPECT_EQ(c.chunks[3]["choices"][0]["delta"]["content"], " upstream");
+}
+
+TEST_F(RemoteProviderTest, StreamedUsageChunkReachesClientThatAskedForIt) {
+    RemoteProvider p(io_.get_executor(), config());
+    json req = {{"model", "ok"}, {"stream", true}, {"stream_options", {{"include_usage", true}}}};
+    Collector c;
+    auto r = run(p.chat(req, &c.sink));
+    ASSERT_EQ(r.status, 200) << r.error;
+    ASSERT_FALSE(c.chunks.empty());
+    EXPECT_EQ(c.chunks.back()["usage"]["completion_tokens"], 3);
+}
+
+TEST_F(RemoteProviderTest, ChunksArriveAsTheyAreSent) {
+    RemoteProvider p(io_.get_executor(), config());
+    json req = {{"model", "trickle:300"}, {"stream", true}};
+    Collector c;
+    auto r = run(p.chat(req, &c.sink));
+    ASSERT_EQ(r.status, 200) << r.error;
+    ASSERT_GE(c.chunks.size(), 4u);
+    // The upstream waits 300 ms before each of 3 pieces: buffered relaying would bunch them up.
+    EXPECT_GE(c.arrivals.back() - c.arrivals[1], 500ms);
+    EXPECT_GE(c.arrivals[2] - c.arrivals[1], 200ms);
+}
+
+TEST_F(RemoteProviderTest, ModelMapAndAuthorizationReachUpstream) {
+    auto cfg = config();
+    cfg.model_map = {{"mine", "echo"}, {"mine-headers", "echo-headers"}};
+    cfg.api_key = "sk-test-123";
+    RemoteProvider p(io_.get_executor(), cfg);
+    json req = {{"model", "mine"}, {"temperature", 0.5}, {"messages", json::array({{{"role", "user"}, {"content", "x"}}})}};
+    auto r = run(p.chat(req, nullptr));
+    ASSERT_EQ(r.status, 200) << r.error;
+    json seen = json::parse(r.content);
+    EXPECT_EQ(seen["model"], "echo");
+    EXPECT_EQ(seen["temperature"], 0.5);
+    EXPECT_EQ(seen["messages"], req["messages"]);
+    EXPECT_FALSE(seen.contains("stream"));
+
+    json hreq = {{"model", "mine-headers"}};
+    auto h = run(p.chat(hreq, nullptr));
+    ASSERT_EQ(h.status, 200) << h.error;
+    json headers = json::parse(h.content);
+    EXPECT_EQ(headers["authorization"], "Bearer sk-test-123");
+    EXPECT_EQ(headers["content-type"], "application/json");
+    EXPECT_EQ(p.upstream_model("unmapped"), "unmapped");
+}
+
+TEST_F(RemoteProviderTest, NoAuthorizationWithoutKeyAndNoStreamWithoutSink) {
+    RemoteProvider p(io_.get_executor(), config());
+    json hreq = {{"model", "echo-headers"}};
+    auto h = run(p.chat(hreq, nullptr));
+    ASSERT_EQ(h.status, 200) << h.error;
+    EXPECT_FALSE(json::parse(h.content).contains("authorization"));
+
+    json req = {{"model", "echo"}, {"stream", true}};  // stream asked, but nobody to stream to
+    auto r = run(p.chat(req, nullptr));
+    ASSERT_EQ(r.status, 200) << r.error;
+    EXPECT_FALSE(json::parse(r.content).contains("stream"));
+}
+
+TEST_F(RemoteProviderTest, RetriesServerErrorsThenSucceeds) {
+    RemoteProvider p(io_.get_executor(), config());
+    json req = {{"model", "fail500-then-ok:2#retry"}};
+    auto r = run(p.chat(req, nullptr));
+    EXPECT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.retries, 2);
+    EXPECT_EQ(r.content, "hello from upstream");
+    EXPECT_EQ(requests_for("fail500-then-ok:2#retry"), 3);
+    EXPECT_EQ(p.breaker().consecutive_failures(), 0);
+}
+
+TEST_F(RemoteProviderTest, GivesUpAfterMaxRetriesWithUpstreamError) {
+    auto cfg = config();
+    cfg.max_retries = 1;
+    RemoteProvider p(io_.get_executor(), cfg);
+    json req = {{"model", "fail500#giveup"}};
+    auto r = run(p.chat(req, nullptr));
+    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(r.retries, 1);
+    EXPECT_EQ(r.error, "upstream 'fault' returned HTTP 500: injected failure");
+    EXPECT_EQ(r.error_body["type"], "server_error");
+    EXPECT_EQ(requests_for("fail500#giveup"), 2);
+}
+
+TEST_F(RemoteProviderTest, RateLimitIsRetriedAfterRetryAfter) {
+    RemoteProvider p(io_.get_executor(), config());
+    json req = {{"model", "rate-limited#one"}};
+    auto r = run(p.chat(req, nullptr));
+    EXPECT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.retries, 1);
+    EXPECT_GE(r.latency_ms, 900);  // honoured "Retry-After: 1" instead of the 10 ms backoff
+}
+
+TEST_F(RemoteProviderTest, ClientErrorsAreNotRetriedAndDoNotTripTheBreaker) {
+    RemoteProvider p(io_.get_executor(), config());
+    json req = {{"model", "bad-request#x"}};
+    auto r = run(p.chat(req, nullptr));
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.retries, 0);
+    EXPECT_NE(r.error.find("returned HTTP 400: injected bad request"), std::string::npos) << r.error;
+    EXPECT_EQ(p.breaker().consecutive_failures(), 0);
+}
+
+TEST_F(RemoteProviderTest, NoRetryOnceStreamingStarted) {
+    RemoteProvider p(io_.get_executor(), config());
+    json req = {{"model", "drop-mid-stream#s"}, {"stream", true}};
+    Collector c;
+    auto r = run(p.chat(req, &c.sink));
+    EXPECT_EQ(r.status, 502);
+    EXPECT_NE(r.error.find("upstream 'fault' closed the stream early after 2 chunks"), std::string::npos) << r.error;
+    EXPECT_TRUE(r.streamed_to_client);
+    EXPECT_EQ(r.retries, 0);
+    EXPECT_EQ(c.chunks.size(), 2u);
+    EXPECT_EQ(r.content, "hello");
+    EXPECT_EQ(requests_for("drop-mid-stream#s"), 1);
+}
+
+TEST_F(RemoteProviderTest, MalformedChunkIs502) {
+    auto cfg = config();
+    cfg.max_retries = 0;
+    RemoteProvider p(io_.get_executor(), cfg);
+    json req = {{"model", "malformed"}, {"stream", true}};
+    Collector c;
+    auto r = run(p.chat(req, &c.sink));
+    EXPECT_EQ(r.status, 502);
+    EXPECT_NE(r.error.find("upstream 'fault' sent a malformed stream chunk: {this is not json"), std::string::npos) << r.error;
+    EXPECT_TRUE(c.chunks.empty());
+
+    json plain = {{"model", "malformed"}};
+    auto n = run(p.chat(plain, nullptr));
+    EXPECT_EQ(n.status, 502);
+    EXPECT_NE(n.error.find("returned an invalid response"), std::string::npos) << n.error;
+}
+
+TEST_F(RemoteProviderTest, ErrorEventMidStream) {
+    RemoteProvider p(io_.get_executor(), config());
+    json req = {{"model", "error-event"}, {"stream", true}};
+    Collector c;
+    auto r = run(p.chat(req, &c.sink));
+    EXPECT_EQ(r.status, 502);
+    EXPECT_NE(r.error.find("reported an error mid-stream: injected mid-stream failure"), std::string::npos) << r.error;
+    EXPECT_EQ(r.error_body["type"], "server_error");
+}
+
+TEST_F(RemoteProviderTest, ToolCallsAndLogprobs) {
+    RemoteProvider p(io_.get_executor(), config());
+    json sreq = {{"model", "tools"}, {"stream", true}};
+    Collector c;
+    auto s = run(p.chat(sreq, &c.sink));
+    ASSERT_EQ(s.status, 200) << s.error;
+    ASSERT_EQ(s.tool_calls.size(), 1u);
+    EXPECT_EQ(s.tool_calls[0]["id"], "call_1");
+    EXPECT_EQ(s.tool_calls[0]["function"]["name"], "get_weather");
+    EXPECT_EQ(s.tool_calls[0]["function"]["arguments"], "{\"city\": \"Paris\"}");
+    EXPECT_EQ(s.finish_reason, "tool_calls");
+
+    json nreq = {{"model", "tools"}};
+    auto n = run(p.chat(nreq, nullptr));
+    ASSERT_EQ(n.status, 200) << n.error;
+    EXPECT_EQ(n.tool_calls, s.tool_calls);
+    EXPECT_EQ(n.content, "");
+
+    json lreq = {{"model", "ok"}, {"logprobs", true}};
+    auto l = run(p.chat(lreq, nullptr));
+    EXPECT_EQ(l.token_logprobs, (std::vector<float>{-0.5f, -1.0f, -1.5f}));
+    lreq["stream"] = true;
+    Collector c2;
+    auto ls = run(p.chat(lreq, &c2.sink));
+    EXPECT_EQ(ls.token_logprobs, (std::vector<float>{-0.5f, -1.0f, -1.5f}));
+}
+
+TEST_F(RemoteProviderTest, WholeCallTimeout) {
+    auto cfg = config();
+    cfg.timeout = 500ms;
+    RemoteProvider p(io_.get_executor(), cfg);
+    json req = {{"model", "slow"}};
+    auto r = run(p.chat(req, nullptr));
+    EXPECT_EQ(r.status, 504);
+    EXPECT_EQ(r.error, "upstream 'fault' timed out after 500 ms");
+    EXPECT_LT(r.latency_ms, 1500);
+    EXPECT_EQ(r.retries, 0);
+}
+
+TEST_F(RemoteProviderTest, SinkReportingClientGoneCancelsUpstream) {
+    RemoteProvider p(io_.get_executor(), config());
+    json req = {{"model", "trickle:300"}, {"stream", true}};
+    Collector c;
+    c.stop_after = 2;
+    auto r = run(p.chat(req, &c.sink));
+    EXPECT_EQ(r.status, 499);
+    EXPECT_EQ(c.chunks.size(), 2u);
+    EXPECT_LT(r.latency_ms, 800);  // did not wait for the rest of the stream
+    EXPECT_EQ(p.in_flight(), 0);
+}
+
+TEST_F(RemoteProviderTest, ConcurrencyLimitQueuesCallers) {
+    auto cfg = config();
+    cfg.max_concurrency = 1;
+    RemoteProvider p(io_.get_executor(), cfg);
+    json req = {{"model", "slow:0.4"}};
+    std::vector<ProviderResult> results;
+    auto start = Clock::now();
+    for (int i = 0; i < 3; ++i)
+        asio::co_spawn(io_, p.chat(req, nullptr), [&](std::exception_ptr, ProviderResult r) { results.push_back(r); });
+    io_.run_for(30s);
+    auto took = Clock::now() - start;
+    ASSERT_EQ(results.size(), 3u);
+    for (auto& r : results) EXPECT_EQ(r.status, 200) << r.error;
+    EXPECT_GE(took, 1150ms);  // one at a time: 3 x 400 ms
+    EXPECT_EQ(p.in_flight(), 0);
+}
+
+TEST_F(RemoteProviderTest, CircuitBreakerOpensThenHalfOpens) {
+    auto cfg = config();
+    cfg.max_retries = 0;
+    cfg.breaker_failures = 3;
+    cfg.breaker_cooldown = 300ms;
+    RemoteProvider p(io_.get_executor(), cfg);
+    json bad = {{"model", "fail500#breaker"}};
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_TRUE(p.available());
+        EXPECT_EQ(run(p.chat(bad, nullptr)).status, 500);
+    }
+    EXPECT_FALSE(p.available());
+    EXPECT_EQ(p.breaker().state(), CircuitBreaker::State::open);
+    auto r = run(p.chat(bad, nullptr));
+    EXPECT_EQ(r.status, 503);
+    EXPECT_NE(r.error.find("circuit breaker open after 3 consecutive failures"), std::string::npos) << r.error;
+    EXPECT_EQ(requests_for("fail500#breaker"), 3);  // the open breaker sent nothing
+
+    std::this_thread::sleep_for(350ms);
+    EXPECT_TRUE(p.available());
+    EXPECT_EQ(p.breaker().state(), CircuitBreaker::State::half_open);
+    EXPECT_EQ(run(p.chat(bad, nullptr)).status, 500);  // the trial fails: open again
+    EXPECT_FALSE(p.available());
+
+    std::this_thread::sleep_for(350ms);
+    json good = {{"model", "ok"}};
+    EXPECT_EQ(run(p.chat(good, nullptr)).status, 200);  // the trial succeeds: closed
+    EXPECT_EQ(p.breaker().state(), CircuitBreaker::State::closed);
+    EXPECT_TRUE(p.available());
+}
+
+TEST_F(RemoteProviderTest, ProbeClosesTheBreaker) {
+    auto cfg = config();
+    cfg.max_retries = 0;
+    cfg.breaker_failures = 1;
+    cfg.breaker_cooldown = 1h;
+    RemoteProvider p(io_.get_executor(), cfg);
+    json bad = {{"model", "fail500#probe"}};
+    run(p.chat(bad, nullptr));
+    EXPECT_FALSE(p.available());
+    EXPECT_TRUE(run_probe(p));
+    EXPECT_TRUE(p.available());
+
+    auto dead = config();
+    dead.base_url = "http://127.0.0.1:" + std::to_string(free_port()) + "/v1";
+    RemoteProvider d(io_.get_executor(), dead);
+    EXPECT_FALSE(run_probe(d));
+}
+
+TEST_F(RemoteProviderTest, RefusedConnectionNamesTheUrl) {
+    auto cfg = config();
+    int port = free_port();
+    cfg.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1/";
+    RemoteProvider p(io_.get_executor(), cfg);
+    json req = {{"model", "ok"}};
+    auto r = run(p.chat(req, nullptr));
+    EXPECT_EQ(r.status, 502);
+    std::string want = "upstream 'fault' connection to http://127.0.0.1:" + std::to_string(port) + "/v1/chat/completions failed: ";
+    EXPECT_EQ(r.error.rfind(want, 0), 0u) << r.error;
+    EXPECT_EQ(r.retries, 2);  // connect errors are retried
+    EXPECT_EQ(p.breaker().consecutive_failures(), 3);
+}
+
+TEST_F(RemoteProviderTest, UnknownHostNamesTheHost) {
+    auto cfg = config();
+    cfg.base_url = "http://no-such-host.invalid/v1";  // .invalid never resolves (RFC 2606)
+    cfg.max_retries = 0;
+    RemoteProvider p(io_.get_executor(), cfg);
+    json req = {{"model", "ok"}};
+    auto r = run(p.chat(req, nullptr));
+    EXPECT_EQ(r.status, 502);
+    EXPECT_NE(r.error.find("could not resolve host 'no-such-host.invalid' (http://no-such-host.invalid:80/v1/chat/completions)"),
+              std::string::npos) << r.error;
+}
+
+TEST_F(RemoteProviderTest, BadBaseUrlIsRejectedAtConstruction) {
+    auto cfg = config();
+    cfg.base_url = "ftp://example.com/v1";
+    EXPECT_THROW(RemoteProvider(io_.get_executor(), cfg), std::invalid_argument);
+    cfg.base_url = "http://:8080/v1";
+    EXPECT_THROW(RemoteProvider(io_.get_executor(), cfg), std::invalid_argument);
+}
+
+// HTTPS against a self-signed certificate: rejected with the system trust store alone, accepted
+// once the certificate is configured as ca_file. Needs the openssl command line tool.
+TEST_F(RemoteProviderTest, HttpsVerifiesTheServerCertificate) {
+    auto dir = fs::temp_directory_path() / ("switchyard-tls-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+    std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                      "-addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert + " >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "openssl command line tool not available";
+    FakeUpstream tls({"--tls-cert", cert, "--tls-key", key});
+    ASSERT_GT(tls.port(), 0);
+    auto cfg = config();
+    cfg.base_url = "https://127.0.0.1:" + std::to_string(tls.port()) + "/v1";
+    cfg.max_retries = 0;
+    json req = {{"model", "ok"}, {"stream", true}};
+    {
+        RemoteProvider p(io_.get_executor(), cfg);
+        Collector c;
+        auto r = run(p.chat(req, &c.sink));
+        EXPECT_EQ(r.status, 502);
+        EXPECT_NE(r.error.find("TLS handshake with https://127.0.0.1:"), std::string::npos) << r.error;
+        EXPECT_NE(r.error.find("certificate verify failed"), std::string::npos) << r.error;
+    }
+    cfg.ca_file = cert;
+    RemoteProvider p(io_.get_executor(), cfg);
+    Collector c;
+    auto r = run(p.chat(req, &c.sink));
+    EXPECT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.content, "hello from upstream");
+    fs::remove_all(dir);
+}
+
+// ---- pure pieces ---------------------------------------------------------------------------
+
+TEST(CircuitBreaker, StateMachineWithInjectedClock) {
+    auto now = std::make_shared<Clock::time_point>(Clock::now());
+    CircuitBreaker b(3, 1000ms, [now] { return *now; });
+    EXPECT_EQ(b.state(), CircuitBreaker::State::closed);
+    for (int i = 0; i < 2; ++i) {
+        ASSERT_TRUE(b.allow());
+        b.record_failure();
+    }
+    EXPECT_TRUE(b.available());
+    ASSERT_TRUE(b.allow());
+    b.record_success();  // a success resets the run
+    EXPECT_EQ(b.consecutive_failures(), 0);
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_TRUE(b.allow());
+        b.record_failure();
+    }
+    EXPECT_EQ(b.state(), CircuitBreaker::State::open);
+    EXPECT_FALSE(b.available());
+    EXPECT_FALSE(b.allow());
+    EXPECT_EQ(b.retry_in(), 1000ms);
+
+    *now += 999ms;
+    EXPECT_FALSE(b.allow());
+    *now += 1ms;
+    EXPECT_EQ(b.state(), CircuitBreaker::State::half_open);
+    EXPECT_TRUE(b.available());
+    EXPECT_TRUE(b.allow());    // the one trial
+    EXPECT_FALSE(b.available());
+    EXPECT_FALSE(b.allow());   // no second request while the trial runs
+    b.record_abandoned();      // trial told us nothing: next caller may try
+    EXPECT_TRUE(b.allow());
+    b.record_failure();        // trial failed: open for a full cooldown again
+    EXPECT_EQ(b.state(), CircuitBreaker::State::open);
+    *now += 500ms;
+    EXPECT_FALSE(b.available());
+    *now += 500ms;
+    EXPECT_TRUE(b.allow());
+    b.record_success();
+    EXPECT_EQ(b.state(), CircuitBreaker::State::closed);
+    EXPECT_TRUE(b.allow());
+    EXPECT_TRUE(b.allow());  // closed: no trial limit
+}
+
+TEST(CircuitBreaker, DisabledNeverOpens) {
+    CircuitBreaker b(0, 1000ms);
+    for (int i = 0; i < 100; ++i) b.record_failure();
+    EXPECT_TRUE(b.available());
+    EXPECT_TRUE(b.allow());
+}
+
+TEST(SseDecoder, EventsAcrossArbitraryReadBoundaries) {
+    std::string wire = ": keep-alive\r\n\r\ndata: {\"a\":1}\r\n\r\nevent: x\ndata: line1\ndata: line2\n\ndata: [DONE]\n\n";
+    for (std::size_t step : {1u, 3u, 7u, 1000u}) {
+        SseDecoder d;
+        std::vector<std::string> events;
+        std::string ev;
+        for (std::size_t i = 0; i < wire.size(); i += step) {
+            d.feed(std::string_view(wire).substr(i, step));
+            while (d.next(ev)) events.push_back(ev);
+        }
+        ASSERT_EQ(events.size(), 3u) << "step " << step;
+        EXPECT_EQ(events[0], "{\"a\":1}");
+        EXPECT_EQ(events[1], "line1\nline2");
+        EXPECT_EQ(events[2], "[DONE]");
+        EXPECT_EQ(d.pending(), 0u);
+    }
+}
+
+TEST(OpenAiStream, UpstreamErrorShapes) {
+    json body;
+    EXPECT_EQ(upstream_error_message(R"({"error":{"message":"bad key","type":"auth"}})", body), "bad key");
+    EXPECT_EQ(body["type"], "auth");
+    json b2;
+    EXPECT_EQ(upstream_error_message(R"({"detail":"Not Found"})", b2), "Not Found");
+    json b3;
+    EXPECT_EQ(upstream_error_message("<html>502 Bad Gateway</html>\n", b3), "<html>502 Bad Gateway</html>");
+    EXPECT_TRUE(b3.is_null());
+}
+
+TEST(UpstreamUrl, Parsing) {
+    Url u;
+    std::string err;
+    ASSERT_TRUE(parse_url("https://api.openai.com/v1/", u, err)) << err;
+    EXPECT_TRUE(u.tls);
+    EXPECT_EQ(u.host, "api.openai.com");
+    EXPECT_EQ(u.port, "443");
+    EXPECT_EQ(u.path, "/v1");
+    EXPECT_EQ(u.host_header(), "api.openai.com");
+    ASSERT_TRUE(parse_url("http://[::1]:8081/v1", u, err)) << err;
+    EXPECT_EQ(u.host, "::1");
+    EXPECT_EQ(u.host_header(), "[::1]:8081");
+    EXPECT_FALSE(parse_url("http://host:99999/v1", u, err));
+    EXPECT_FALSE(parse_url("http://user:pw@host/v1", u, err));
+    EXPECT_FALSE(parse_url("localhost:8080/v1", u, err));
+}
+
+}  // namespace
