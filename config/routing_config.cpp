@@ -35,8 +35,8 @@ RemoteProviderSpec parse_provider(const YamlCtx& c, const YAML::Node& n, const s
     }
     if (n["price"]) {
         c.only_keys(n["price"], path + ".price", {"input", "output"});
-        if (n["price"]["input"]) p.price_input = c.get_float(n["price"]["input"], path + ".price.input", 0, 1e6);
-        if (n["price"]["output"]) p.price_output = c.get_float(n["price"]["output"], path + ".price.output", 0, 1e6);
+        if (n["price"]["input"]) p.price_input = c.get<double>(n["price"]["input"], path + ".price.input", "a price in USD per 1M tokens");
+        if (n["price"]["output"]) p.price_output = c.get<double>(n["price"]["output"], path + ".price.output", "a price in USD per 1M tokens");
     }
     if (n["timeout"]) p.timeout = duration_ms(c, n["timeout"], path + ".timeout");
     if (n["max_concurrency"]) p.max_concurrency = c.get_int(n["max_concurrency"], path + ".max_concurrency", 1, 100000);

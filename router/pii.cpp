@@ -53,7 +53,9 @@ std::string PiiRedactor::redact(const std::string& text) {
             if (std::string(pat.kind) == "PHONE") {
                 int digits = 0;
                 for (char ch : value) digits += std::isdigit(static_cast<unsigned char>(ch)) ? 1 : 0;
-                if (digits < 7) continue;  // dates and small numbers are not phone numbers
+                // E.164 numbers have 7 to 15 digits; ISO dates look like numbers but are not PII.
+                static const std::regex iso_date(R"(\d{4}-\d{2}-\d{2})");
+                if (digits < 7 || digits > 15 || std::regex_match(value, iso_date)) continue;
             }
             next.append(out, last, it->position() - last);
             auto found = placeholders_.find(value);

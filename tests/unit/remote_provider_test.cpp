@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -574,6 +575,59 @@ TEST(CircuitBreaker, DisabledNeverOpens) {
     for (int i = 0; i < 100; ++i) b.record_failure();
     EXPECT_TRUE(b.available());
     EXPECT_TRUE(b.allow());
+}
+
+asio::awaitable<void> limited_worker(AsyncLimiter& lim, std::atomic<int>& current, std::atomic<int>& peak,
+                                    std::atomic<int>& done) {
+    Clock::time_point deadline = Clock::now() + 30s;
+    bool got = co_await lim.acquire(deadline);
+    if (!got) co_return;
+    AsyncLimiter::Slot slot(&lim);
+    int now = ++current;
+    int seen = peak.load();
+    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+    }
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    t.expires_after(1ms);
+    co_await t.async_wait(asio::use_awaitable);
+    --current;
+    ++done;
+}
+
+TEST(AsyncLimiter, CapsInFlightAcrossThreads) {
+    asio::io_context io(4);
+    AsyncLimiter lim(3);
+    std::atomic<int> current{0}, peak{0}, done{0};
+    for (int i = 0; i < 300; ++i) asio::co_spawn(io, limited_worker(lim, current, peak, done), asio::detached);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) threads.emplace_back([&io] { io.run(); });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(done, 300);
+    EXPECT_LE(peak, 3);
+    EXPECT_GE(peak, 2);
+    EXPECT_EQ(lim.in_flight(), 0);
+    EXPECT_EQ(lim.waiting(), 0);
+}
+
+asio::awaitable<bool> acquire_until(AsyncLimiter& lim, const Clock::time_point& deadline) {
+    co_return co_await lim.acquire(deadline);
+}
+
+TEST(AsyncLimiter, WaiterGivesUpAtItsDeadline) {
+    asio::io_context io;
+    AsyncLimiter lim(1);
+    Clock::time_point far = Clock::now() + 1h, soon = Clock::now() + 50ms;
+    std::vector<bool> got;
+    asio::co_spawn(io, acquire_until(lim, far), [&](std::exception_ptr, bool ok) { got.push_back(ok); });
+    asio::co_spawn(io, acquire_until(lim, soon), [&](std::exception_ptr, bool ok) { got.push_back(ok); });
+    auto start = Clock::now();
+    io.run_for(5s);
+    EXPECT_EQ(got, (std::vector<bool>{true, false}));
+    EXPECT_GE(Clock::now() - start, 45ms);
+    EXPECT_EQ(lim.in_flight(), 1);  // the first one still holds its slot
+    EXPECT_EQ(lim.waiting(), 0);
+    lim.release();
+    EXPECT_EQ(lim.in_flight(), 0);
 }
 
 TEST(SseDecoder, EventsAcrossArbitraryReadBoundaries) {
