@@ -25,4 +25,14 @@ struct LogsOptions {
 int cmd_logs(const CommonOptions& common, const LogsOptions& options);
 int cmd_feedback_export(const CommonOptions& common, const std::string& out);
 
+struct RouterTrainOptions {
+    std::string examples;      // JSONL of {"prompt", "class"}
+    std::string out;           // index file to write
+    std::string embed_model;   // "" = all-minilm-l6-v2, else the first embedding model
+    std::string test;          // optional held-out JSONL: report accuracy and confusions
+    int k = 7;
+};
+int cmd_router_train(const CommonOptions& common, const RouterTrainOptions& options);
+int cmd_router_classify(const CommonOptions& common, const std::string& index, const std::string& prompt, int k);
+
 }  // namespace switchyard::cli

@@ -64,6 +64,22 @@ int main(int argc, char** argv) {
     std::string export_out;
     fexport->add_option("-o,--out", export_out, "Output file (default: stdout)");
 
+    auto* routercmd = app.add_subcommand("router", "Train and try the learned router classifier");
+    routercmd->require_subcommand(1);
+    auto* rtrain = routercmd->add_subcommand("train", "Embed labelled prompts and write a classifier index");
+    RouterTrainOptions topt;
+    rtrain->add_option("--examples", topt.examples, "JSONL file, one {\"prompt\": ..., \"class\": ...} per line")->required();
+    rtrain->add_option("--out", topt.out, "Index file to write (JSON)")->required();
+    rtrain->add_option("--embed-model", topt.embed_model, "Embedding model (default: all-minilm-l6-v2, else the first embedding model)");
+    rtrain->add_option("--test", topt.test, "Held-out JSONL file: print accuracy and a confusion summary");
+    rtrain->add_option("-k", topt.k, "Neighbours that vote (for --test)")->capture_default_str();
+    auto* rclassify = routercmd->add_subcommand("classify", "Classify one prompt with a trained index");
+    std::string index_path, cprompt;
+    int ck = 7;
+    rclassify->add_option("--index", index_path, "Index file from `router train`")->required();
+    rclassify->add_option("prompt", cprompt, "The prompt")->required();
+    rclassify->add_option("-k", ck, "Neighbours that vote")->capture_default_str();
+
     CLI11_PARSE(app, argc, argv);
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
@@ -72,6 +88,8 @@ int main(int argc, char** argv) {
     if (*models) return cmd_models(common, url);
     if (*logs) return cmd_logs(common, lopt);
     if (*fexport) return cmd_feedback_export(common, export_out);
+    if (*rtrain) return cmd_router_train(common, topt);
+    if (*rclassify) return cmd_router_classify(common, index_path, cprompt, ck);
     if (*pull) {
         popt.dest_dir = dest;
         popt.show_progress = !no_progress;

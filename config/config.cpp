@@ -10,7 +10,7 @@
 
 namespace switchyard {
 
-void parse_routing(const YamlCtx& c, const YAML::Node& root, Config& cfg);
+void parse_routing(const YamlCtx& c, const YAML::Node& root, Config& cfg, const std::filesystem::path& base_dir);
 
 namespace {
 
@@ -169,7 +169,7 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
         }
         cfg.models.push_back(std::move(m));
     }
-    parse_routing(c, root, cfg);
+    parse_routing(c, root, cfg, base_dir);
     return cfg;
 }
 

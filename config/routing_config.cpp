@@ -74,8 +74,26 @@ RuleSpec parse_rule(const YamlCtx& c, const YAML::Node& n, const std::string& pa
     return r;
 }
 
-RouteSpec parse_route(const YamlCtx& c, const YAML::Node& n, const std::string& path) {
-    c.only_keys(n, path, {"name", "tiers", "rules", "cascade", "local_only", "redact_pii"});
+ClassifierSpec parse_classifier(const YamlCtx& c, const YAML::Node& n, const std::string& path, const std::filesystem::path& base_dir) {
+    c.only_keys(n, path, {"index", "min_confidence", "k", "classes"});
+    ClassifierSpec s;
+    if (!n["index"]) c.fail(n, path, "missing required key 'index' (a file written by `switchyard router train`)");
+    std::filesystem::path index = c.get<std::string>(n["index"], path + ".index", "a path");
+    // Relative to the config file, like chat templates: the index ships with the config.
+    s.index = index.is_absolute() ? index : base_dir / index;
+    if (n["min_confidence"]) s.min_confidence = c.get_float(n["min_confidence"], path + ".min_confidence", 0, 1);
+    if (n["k"]) s.k = c.get_int(n["k"], path + ".k", 1, 100);
+    if (!n["classes"] || !n["classes"].IsMap() || n["classes"].size() == 0)
+        c.fail(n["classes"] ? n["classes"] : n, path + ".classes", "expected a mapping of task class -> tier name, e.g. {grammar_fix: small}");
+    for (const auto& kv : n["classes"]) {
+        auto cls = kv.first.as<std::string>();
+        s.classes[cls] = c.get<std::string>(kv.second, path + ".classes." + cls, "a tier name");
+    }
+    return s;
+}
+
+RouteSpec parse_route(const YamlCtx& c, const YAML::Node& n, const std::string& path, const std::filesystem::path& base_dir) {
+    c.only_keys(n, path, {"name", "tiers", "rules", "cascade", "local_only", "redact_pii", "classifier"});
     RouteSpec r;
     if (!n["name"]) c.fail(n, path, "missing required key 'name' (the model name clients send, e.g. auto)");
     r.name = c.get<std::string>(n["name"], path + ".name", "a string");
@@ -110,12 +128,13 @@ RouteSpec parse_route(const YamlCtx& c, const YAML::Node& n, const std::string& 
     }
     if (n["local_only"]) r.local_only = c.get<bool>(n["local_only"], path + ".local_only", "true or false");
     if (n["redact_pii"]) r.redact_pii = c.get<bool>(n["redact_pii"], path + ".redact_pii", "true or false");
+    if (n["classifier"]) r.classifier = parse_classifier(c, n["classifier"], path + ".classifier", base_dir);
     return r;
 }
 
 }  // namespace
 
-void parse_routing(const YamlCtx& c, const YAML::Node& root, Config& cfg) {
+void parse_routing(const YamlCtx& c, const YAML::Node& root, Config& cfg, const std::filesystem::path& base_dir) {
     std::set<std::string> provider_names{"local"};
     if (root["providers"]) {
         if (!root["providers"].IsSequence()) c.fail(root["providers"], "providers", "expected a list of providers");
@@ -131,7 +150,7 @@ void parse_routing(const YamlCtx& c, const YAML::Node& root, Config& cfg) {
     for (std::size_t i = 0; i < root["routes"].size(); ++i) {
         const auto& node = root["routes"][i];
         std::string path = "routes[" + std::to_string(i) + "]";
-        auto r = parse_route(c, node, path);
+        auto r = parse_route(c, node, path, base_dir);
         if (cfg.find_model(r.name)) c.fail(node, path, "route name '" + r.name + "' is already a model name or alias");
         if (!route_names.insert(r.name).second) c.fail(node, path, "route '" + r.name + "' is defined twice");
         std::set<std::string> tiers;
@@ -150,6 +169,9 @@ void parse_routing(const YamlCtx& c, const YAML::Node& root, Config& cfg) {
         if (r.local_only && !any_local) c.fail(node, path, "route '" + r.name + "' is local_only but has no local tier");
         for (std::size_t k = 0; k < r.rules.size(); ++k)
             if (!tiers.count(r.rules[k].tier)) c.fail(node["rules"][k], path + ".rules[" + std::to_string(k) + "].tier", "unknown tier '" + r.rules[k].tier + "'");
+        if (r.classifier)
+            for (const auto& [cls, tier] : r.classifier->classes)
+                if (!tiers.count(tier)) c.fail(node["classifier"]["classes"][cls], path + ".classifier.classes." + cls, "unknown tier '" + tier + "'");
         cfg.routes.push_back(std::move(r));
     }
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <optional>
@@ -54,6 +55,15 @@ struct CascadeSpec {
     int max_escalations = 1;
 };
 
+// A learned classifier (router/classifier.h) picks the starting tier from the prompt's task class.
+// It is consulted after the rules (an explicit rule wins) and abstains below min_confidence.
+struct ClassifierSpec {
+    std::filesystem::path index;                  // from `switchyard router train`; absolute after loading
+    float min_confidence = 0.5f;                  // vote share the winning class needs
+    int k = 7;                                    // neighbours that vote
+    std::map<std::string, std::string> classes;   // task class -> tier name; unmapped classes abstain
+};
+
 struct RouteSpec {
     std::string name;                             // the virtual model name clients send
     std::vector<TierSpec> tiers;                  // cheapest first
@@ -61,6 +71,7 @@ struct RouteSpec {
     CascadeSpec cascade;
     bool local_only = false;                      // never send this route's requests to a remote provider
     bool redact_pii = false;                      // mask PII before any remote call
+    std::optional<ClassifierSpec> classifier;
 };
 
 }  // namespace switchyard

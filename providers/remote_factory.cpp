@@ -1,10 +1,37 @@
 #include "providers/remote_factory.h"
 
+#include "providers/remote_provider.h"
+
+#include <cstdlib>
+#include <iostream>
+
 namespace switchyard::providers {
 
-// Until the remote client lands, remote tiers report themselves unavailable (the router skips them).
-std::function<std::unique_ptr<Provider>(const RemoteProviderSpec&)> remote_provider_factory(asio::any_io_executor) {
-    return nullptr;
+// Turns a configured remote provider into a RemoteProvider. The API key is read from the
+// environment here, at start, so keys never live in the config file.
+std::function<std::unique_ptr<Provider>(const RemoteProviderSpec&)> remote_provider_factory(asio::any_io_executor ex) {
+    return [ex](const RemoteProviderSpec& spec) -> std::unique_ptr<Provider> {
+        RemoteProviderConfig cfg;
+        cfg.name = spec.name;
+        cfg.base_url = spec.base_url;
+        if (!spec.api_key_env.empty()) {
+            const char* key = std::getenv(spec.api_key_env.c_str());
+            if (key && *key) cfg.api_key = key;
+            else
+                // Not fatal: local tiers still work, and the upstream's 401 names the problem per request.
+                std::cerr << "warning: provider '" << spec.name << "': environment variable " << spec.api_key_env
+                          << " is not set; requests go out without an API key\n";
+        }
+        cfg.model_map = spec.models;
+        cfg.price_input = spec.price_input;
+        cfg.price_output = spec.price_output;
+        cfg.timeout = spec.timeout;
+        cfg.max_concurrency = spec.max_concurrency;
+        cfg.max_retries = spec.max_retries;
+        cfg.breaker_failures = spec.breaker_failures;
+        cfg.breaker_cooldown = spec.breaker_cooldown;
+        return std::make_unique<RemoteProvider>(ex, std::move(cfg));
+    };
 }
 
 }  // namespace switchyard::providers

@@ -522,6 +522,14 @@ TEST_F(RemoteProviderTest, HttpsVerifiesTheServerCertificate) {
     auto r = run(p.chat(req, &c.sink));
     EXPECT_EQ(r.status, 200) << r.error;
     EXPECT_EQ(r.content, "hello from upstream");
+
+    // The whole-call deadline also interrupts a TLS read.
+    cfg.timeout = 500ms;
+    RemoteProvider slow(io_.get_executor(), cfg);
+    json sreq = {{"model", "slow"}};
+    auto t = run(slow.chat(sreq, nullptr));
+    EXPECT_EQ(t.status, 504);
+    EXPECT_EQ(t.error, "upstream 'fault' timed out after 500 ms");
     fs::remove_all(dir);
 }
 
