@@ -2,7 +2,9 @@
 
 #include "api/api_error.h"
 
+#include <cerrno>
 #include <iostream>
+#include <sys/socket.h>
 
 namespace switchyard::api {
 
@@ -15,8 +17,31 @@ constexpr auto kWriteTimeout = std::chrono::seconds(60);
 // Shared with the disconnect watcher, which may outlive the exchange by one callback.
 struct WatchState {
     std::atomic<bool> gone{false};
+    bool finished = false;  // the exchange is over; touched only on the connection's strand
     std::function<void()> callback;
 };
+
+// Waits for the client to close the connection while a request is being answered (no pipelining
+// is expected). A read-readiness wake-up alone is not proof: asio can deliver one whose data was
+// already consumed (a stale event), so it is confirmed with a non-blocking peek: 0 bytes is an
+// orderly close, an error a reset, no data yet a spurious wake-up (wait again), data a pipelined
+// request (the client is still there).
+void watch_for_close(std::shared_ptr<WatchState> state, tcp::socket& sock) {
+    sock.async_wait(tcp::socket::wait_read, [state, &sock](const boost::system::error_code& ec) {
+        if (ec == asio::error::operation_aborted || state->finished || state->gone) return;
+        bool closed = static_cast<bool>(ec);
+        if (!closed) {
+            char byte;
+            ssize_t n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+                watch_for_close(state, sock);
+                return;
+            }
+            closed = n <= 0;
+        }
+        if (closed && !state->gone.exchange(true) && state->callback) state->callback();
+    });
+}
 
 class BeastExchange : public Exchange {
 public:
@@ -80,17 +105,8 @@ public:
         state_->callback = std::move(callback);
         if (watching_) return;
         watching_ = true;
-        // A readable socket during a request means the client closed it (no pipelining expected):
-        // that is how a dropped stream is noticed at once, before any write fails.
-        auto state = state_;
-        auto& sock = stream_.socket();
-        sock.async_wait(tcp::socket::wait_read, [state, &sock](const boost::system::error_code& ec) {
-            if (ec == asio::error::operation_aborted) return;
-            boost::system::error_code ec2;
-            if (ec || sock.available(ec2) == 0 || ec2) {
-                if (!state->gone.exchange(true) && state->callback) state->callback();
-            }
-        });
+        // Noticing the close at once stops a dropped stream before any write fails.
+        watch_for_close(state_, stream_.socket());
     }
 
     bool client_gone() const override { return state_->gone; }
@@ -98,6 +114,7 @@ public:
     bool keep_alive() const { return keep_alive_ && !state_->gone; }
 
     void finish() {
+        state_->finished = true;
         if (watching_) {
             boost::system::error_code ec;
             stream_.socket().cancel(ec);
