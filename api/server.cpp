@@ -106,7 +106,7 @@ Server::Server(Config config, std::ostream* access_log)
     }
     if (!config_.routes.empty()) {
         auto local = std::make_unique<providers::LocalProvider>(pool_, blocking_);
-        router_ = std::make_unique<router::Router>(config_, std::move(local), providers::remote_provider_factory(http_.io().get_executor()));
+        router_ = std::make_unique<router::Router>(config_, std::move(local), providers::remote_provider_factory(http_.io().get_executor()), &pool_, &blocking_);
         ctx_->router = router_.get();
     }
     register_basic_routes(http_, *ctx_);

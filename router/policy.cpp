@@ -85,6 +85,7 @@ Decision RoutePolicy::decide(const RequestFeatures& f) const {
         }
         if (r->regex && !std::regex_search(f.prompt, *r->regex)) continue;
         d.tier = r->tier;
+        d.by_rule = true;
         d.trace.push_back({{"step", "rule"}, {"rule", s.name}, {"tier", route_.tiers[d.tier].name}});
         return d;
     }

@@ -26,6 +26,7 @@ RequestFeatures extract_features(const json& request, const std::string& task_he
 
 struct Decision {
     std::size_t tier = 0;    // index into route.tiers
+    bool by_rule = false;    // a rule chose the tier (rules take priority over the classifier)
     json trace = json::array();
 };
 

@@ -2,6 +2,7 @@
 
 #include "router/checks.h"
 #include "router/pii.h"
+#include "providers/offload.h"
 
 namespace switchyard::router {
 
@@ -28,11 +29,33 @@ void redact_messages(json& body, PiiRedactor& redactor) {
 
 }  // namespace
 
-Router::Router(const Config& config, std::unique_ptr<providers::Provider> local, const RemoteFactory& make_remote) {
+Router::Router(const Config& config, std::unique_ptr<providers::Provider> local, const RemoteFactory& make_remote,
+               ModelPool* pool, asio::thread_pool* blocking)
+    : blocking_(blocking) {
     providers_["local"] = std::move(local);
     for (const auto& p : config.providers)
         if (make_remote) providers_[p.name] = make_remote(p);
-    for (const auto& r : config.routes) policies_[r.name] = std::make_unique<RoutePolicy>(r);
+    for (const auto& r : config.routes) {
+        policies_[r.name] = std::make_unique<RoutePolicy>(r);
+        if (r.classifier && pool) {
+            auto rc = std::make_unique<RouteClassifier>(r, config);
+            auto embed = pool_embedder(*pool, rc->embed_model());
+            classifiers_[r.name] = Classified{std::move(rc), std::move(embed)};
+        }
+    }
+}
+
+void Router::classify(const std::string& route, const RequestFeatures& f, Decision& d) const {
+    if (d.by_rule || f.prompt.empty()) return;
+    auto it = classifiers_.find(route);
+    if (it == classifiers_.end()) return;
+    try {
+        auto pick = it->second.classifier->decide(it->second.embed({f.prompt}).front());
+        d.trace.push_back(pick.trace);
+        if (pick.tier) d.tier = *pick.tier;
+    } catch (const std::exception& e) {
+        d.trace.push_back({{"step", "classifier"}, {"error", e.what()}});
+    }
 }
 
 providers::Provider* Router::provider(const std::string& name) const {
@@ -47,6 +70,7 @@ json Router::explain(const json& request, const RequestContext& rc) const {
     auto f = extract_features(request, rc.task_header);
     bool local_only = route.local_only || f.local_only || rc.local_only;
     Decision d = policy.decide(f);
+    classify(route.name, f, d);
     json plan = json::array();
     for (std::size_t i = d.tier; i < route.tiers.size(); ++i) {
         const auto& t = route.tiers[i];
@@ -71,6 +95,12 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
     auto f = extract_features(request, rc.task_header);
     const bool local_only = route.local_only || f.local_only || rc.local_only;
     Decision d = policy.decide(f);
+    if (blocking_) {
+        auto job = [&] { classify(route.name, f, d); return true; };  // embedding blocks: off the I/O thread
+        co_await switchyard::offload(*blocking_, job);
+    } else {
+        classify(route.name, f, d);
+    }
     out.trace = d.trace;
     if (local_only) out.trace.push_back({{"step", "privacy"}, {"local_only", true}});
     const bool client_stream = request.value("stream", false);

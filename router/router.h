@@ -5,6 +5,7 @@
 
 #include "config/config.h"
 #include "providers/provider.h"
+#include "router/classifier.h"
 #include "router/policy.h"
 
 #include <functional>
@@ -44,7 +45,9 @@ struct RequestContext {
 class Router {
 public:
     using RemoteFactory = std::function<std::unique_ptr<providers::Provider>(const RemoteProviderSpec&)>;
-    Router(const Config& config, std::unique_ptr<providers::Provider> local, const RemoteFactory& make_remote);
+    // pool/blocking: for routes with a classifier (embeddings run on the blocking pool); may be null in tests.
+    Router(const Config& config, std::unique_ptr<providers::Provider> local, const RemoteFactory& make_remote,
+           ModelPool* pool = nullptr, asio::thread_pool* blocking = nullptr);
 
     bool has_route(const std::string& name) const { return policies_.count(name) > 0; }
     // The decision trace for a request, without running any model.
@@ -57,6 +60,14 @@ public:
 private:
     std::map<std::string, std::unique_ptr<RoutePolicy>> policies_;
     std::map<std::string, std::unique_ptr<providers::Provider>> providers_;
+    struct Classified {
+        std::unique_ptr<RouteClassifier> classifier;
+        Embedder embed;
+    };
+    std::map<std::string, Classified> classifiers_;
+    asio::thread_pool* blocking_ = nullptr;
+    // Applies the route's classifier when no rule decided; failures degrade to the default tier.
+    void classify(const std::string& route, const RequestFeatures& f, Decision& d) const;
 };
 
 bool wants_json_output(const json& request);
