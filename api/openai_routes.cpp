@@ -157,8 +157,10 @@ asio::awaitable<void> run_generation(ServerContext& ctx, RequestRecord& rec, Exc
 }
 
 // Shared front half of both endpoints; `start` turns the validated body into a submitted generation.
+// `parsed`: the body when the caller already parsed it (null: parse here, with the precise error).
 template <class Start>
-asio::awaitable<void> handle_generation(ServerContext& ctx, const Request& req, Exchange& ex, const char* route, bool chat, Start start) {
+asio::awaitable<void> handle_generation(ServerContext& ctx, const Request& req, Exchange& ex, const char* route, bool chat,
+                                        const json* parsed, Start start) {
     RequestRecord rec(ctx, route, req);
     std::optional<ApiError> failure = check_auth(ctx, req);
     std::shared_ptr<EventChannel> chan;
@@ -169,7 +171,7 @@ asio::awaitable<void> handle_generation(ServerContext& ctx, const Request& req, 
     if (!failure) {
         try {
             if (ctx.draining) throw ApiError::make(503, "server_error", "shutting_down", "The server is shutting down", "", 2);
-            json body = parse_body(req.body());
+            json body = parsed ? *parsed : parse_body(req.body());
             call.model = require_model(body);
             rec.fields["model"] = call.model;
             rec.fields["model_requested"] = call.model;
@@ -198,16 +200,16 @@ asio::awaitable<void> handle_generation(ServerContext& ctx, const Request& req, 
 
 void register_openai_routes(HttpServer& http, ServerContext& ctx) {
     http.route(http::verb::post, "/v1/chat/completions", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
+        // Parsed once here: route names ("auto", ...) go through the router, model names keep the direct path.
+        json peek = ctx.router ? json::parse(req.body(), nullptr, false) : json();
         if (ctx.router) {
-            // Route names ("auto", ...) go through the router; model names keep the direct path.
-            json peek = json::parse(req.body(), nullptr, false);
             if (peek.is_object() && peek.contains("model") && peek["model"].is_string() &&
                 ctx.router->has_route(peek["model"].get<std::string>()) && !ctx.draining) {
                 co_await handle_routed(ctx, req, ex, peek);
                 co_return;
             }
         }
-        co_await handle_generation(ctx, req, ex, "/v1/chat/completions", true,
+        co_await handle_generation(ctx, req, ex, "/v1/chat/completions", true, peek.is_object() ? &peek : nullptr,
             [](const json& body, LoadedModel& model, std::shared_ptr<EventChannel> chan, Call& call) {
                 ChatRequest r = parse_chat_request(body, model.spec().sampling);
                 call.stream = r.stream;
@@ -217,7 +219,7 @@ void register_openai_routes(HttpServer& http, ServerContext& ctx) {
             });
     });
     http.route(http::verb::post, "/v1/completions", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        co_await handle_generation(ctx, req, ex, "/v1/completions", false,
+        co_await handle_generation(ctx, req, ex, "/v1/completions", false, nullptr,
             [](const json& body, LoadedModel& model, std::shared_ptr<EventChannel> chan, Call& call) {
                 CompletionRequest r = parse_completion_request(body, model.spec().sampling);
                 call.stream = r.stream;

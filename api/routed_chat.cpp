@@ -172,7 +172,10 @@ void register_route_routes(HttpServer& http, ServerContext& ctx) {
                     if (!spec) throw ApiError::make(404, "not_found_error", "model_not_found", "'" + model + "' is neither a route nor a model", "model");
                     result = {{"route", nullptr}, {"model", spec->name}, {"trace", json::array({{{"step", "direct"}, {"why", "a model name, not a route"}}})}};
                 } else {
-                    result = ctx.router->explain(body, request_context(req));
+                    // A route with a classifier embeds the prompt: blocking work, off the I/O thread.
+                    router::RequestContext rc = request_context(req);
+                    auto explain = [&ctx, &body, &rc] { return ctx.router->explain(body, rc); };
+                    result = co_await ctx.offload(explain);
                 }
             } catch (const ApiError& e) {
                 failure = e;
