@@ -70,41 +70,6 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx) {
         }
     });
 
-    http.route(http::verb::post, "/v1/feedback", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/v1/feedback", req);
-        std::optional<ApiError> failure = check_auth(ctx, req);
-        Feedback fb;
-        if (!failure) {
-            try {
-                json body = parse_body(req.body());
-                if (!ctx.request_log) throw ApiError::make(400, "invalid_request_error", "feedback_disabled", "Feedback needs the request log: set log.path in the config");
-                if (!body.contains("request_id") || !body["request_id"].is_string())
-                    throw ApiError::bad_request("'request_id' (a string from the x-request-id header) is required", "request_id");
-                if (!body.contains("rating") || (body["rating"] != "up" && body["rating"] != "down"))
-                    throw ApiError::bad_request("'rating' must be 'up' or 'down'", "rating");
-                if (body.contains("correction") && !body["correction"].is_null() && !body["correction"].is_string())
-                    throw ApiError::bad_request("'correction' must be a string", "correction");
-                fb.request_id = body["request_id"].get<std::string>();
-                fb.rating = body["rating"].get<std::string>();
-                if (body.contains("correction") && body["correction"].is_string()) fb.correction = body["correction"].get<std::string>();
-            } catch (const ApiError& e) {
-                failure = e;
-            }
-        }
-        if (!failure) {
-            auto store = [&ctx, &fb]() -> std::string {
-                try { ctx.request_log->add_feedback(fb); } catch (const std::invalid_argument& e) { return e.what(); }
-                return "";
-            };
-            std::string missing = co_await ctx.offload(store);
-            if (!missing.empty()) failure = ApiError::make(404, "not_found_error", "request_not_found", "Feedback for an " + missing, "request_id");
-        }
-        if (failure) { co_await send_error(ex, rec, *failure); co_return; }
-        rec.status = 200;
-        json body = {{"object", "feedback"}, {"request_id", fb.request_id}, {"rating", fb.rating}};
-        co_await respond_json(ex, 200, body.dump());
-    });
-
     http.route(http::verb::post, "/v1/embeddings", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
         RequestRecord rec(ctx, "/v1/embeddings", req);
         std::optional<ApiError> failure = check_auth(ctx, req);

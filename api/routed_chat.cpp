@@ -19,10 +19,14 @@ std::string cost_text(double usd) {
     return buf;
 }
 
-router::RequestContext request_context(const Request& req) {
+router::RequestContext request_context(const ServerContext& ctx, const Request& req) {
     router::RequestContext rc;
     if (auto it = req.find("X-Switchyard-Task"); it != req.end()) rc.task_header = std::string(it->value());
     if (auto it = req.find("X-Switchyard-Local-Only"); it != req.end()) rc.local_only = it->value() == "true" || it->value() == "1";
+    if (auto it = req.find("X-Switchyard-Max-Cost"); it != req.end()) rc.max_cost = router::parse_usd(std::string(it->value()));
+    if (auto it = req.find("X-Switchyard-Latency"); it != req.end()) rc.latency = std::string(it->value());
+    rc.key = find_key(ctx, req);
+    if (rc.key && rc.key->local_only) rc.local_only = true;
     return rc;
 }
 
@@ -41,6 +45,7 @@ bool forwardable(json& chunk) {
 
 asio::awaitable<void> handle_routed(ServerContext& ctx, const Request& req, Exchange& ex, const json& body) {
     RequestRecord rec(ctx, "/v1/chat/completions", req);
+    if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
     const std::string route_name = body["model"].get<std::string>();
     rec.fields["model_requested"] = route_name;
     rec.fields["route_name"] = route_name;
@@ -49,7 +54,7 @@ asio::awaitable<void> handle_routed(ServerContext& ctx, const Request& req, Exch
     const bool include_usage = stream && body.contains("stream_options") && body["stream_options"].is_object() &&
                                body["stream_options"].value("include_usage", false);
     const long long created = static_cast<long long>(std::time(nullptr));
-    router::RequestContext rc = request_context(req);
+    router::RequestContext rc = request_context(ctx, req);
     router::RouteProgress progress;
     bool started = false, open = true;
     auto headers = [&](const router::RouteProgress& p) {
@@ -83,6 +88,7 @@ asio::awaitable<void> handle_routed(ServerContext& ctx, const Request& req, Exch
 
     rec.fields["model"] = out.model.empty() ? route_name : out.model;
     rec.fields["tier"] = out.tier;
+    rec.fields["task_class"] = out.task_class;
     rec.fields["trace"] = out.trace;
     rec.fields["models_tried"] = out.models_tried;
     rec.fields["escalations"] = out.escalations;
@@ -95,7 +101,7 @@ asio::awaitable<void> handle_routed(ServerContext& ctx, const Request& req, Exch
 
     json usage = {{"prompt_tokens", out.result.prompt_tokens}, {"completion_tokens", out.result.completion_tokens},
                   {"total_tokens", out.result.prompt_tokens + out.result.completion_tokens}};
-    json info = {{"route", route_name}, {"tier", out.tier}, {"model", out.model}, {"escalations", out.escalations},
+    json info = {{"route", route_name}, {"tier", out.tier}, {"model", out.model}, {"task_class", out.task_class}, {"escalations", out.escalations},
                  {"cost", out.cost}, {"models_tried", out.models_tried}};
     if (!out.ok) {
         ApiError err = ApiError::make(out.status, out.status >= 500 ? "server_error" : "invalid_request_error", out.error_code, out.error);
@@ -173,7 +179,7 @@ void register_route_routes(HttpServer& http, ServerContext& ctx) {
                     result = {{"route", nullptr}, {"model", spec->name}, {"trace", json::array({{{"step", "direct"}, {"why", "a model name, not a route"}}})}};
                 } else {
                     // A route with a classifier embeds the prompt: blocking work, off the I/O thread.
-                    router::RequestContext rc = request_context(req);
+                    router::RequestContext rc = request_context(ctx, req);
                     auto explain = [&ctx, &body, &rc] { return ctx.router->explain(body, rc); };
                     result = co_await ctx.offload(explain);
                 }

@@ -2,6 +2,7 @@
 
 #include "providers/local_provider.h"
 #include "providers/remote_factory.h"
+#include "router/router.h"
 
 #include <cstdio>
 #include <random>
@@ -29,7 +30,10 @@ RequestRecord::RequestRecord(ServerContext& c, std::string r, const Request& req
     fields["method"] = std::string(req.method_string());
     // Keys are never stored; a short hash tells callers apart in the log.
     auto auth = req.find(http::field::authorization);
-    if (auth != req.end()) {
+    key = find_key(ctx, req);
+    if (key) {
+        api_key_fingerprint = key->name;
+    } else if (auth != req.end()) {
         std::size_t h = std::hash<std::string>{}(std::string(auth->value()));
         char buf[17];
         std::snprintf(buf, sizeof buf, "%016zx", h);
@@ -71,6 +75,7 @@ RequestRecord::~RequestRecord() {
     e.escalations = fields.value("escalations", 0);
     e.cost = fields.value("cost", 0.0);
     e.task_class = fields.value("task_class", "");
+    e.tier = fields.value("tier", "");
     if (ctx.log_content) { e.prompt = prompt; e.answer = answer; }
     ctx.request_log->record(std::move(e));
 }
@@ -83,10 +88,23 @@ asio::awaitable<void> send_error(Exchange& ex, RequestRecord& rec, const ApiErro
     co_await respond_json(ex, err.status, err.body().dump(), headers);
 }
 
-std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req) {
-    if (ctx.api_key.empty()) return std::nullopt;
+const ApiKeySpec* find_key(const ServerContext& ctx, const Request& req) {
+    if (ctx.api_keys.empty()) return nullptr;
     auto it = req.find(http::field::authorization);
-    if (it != req.end() && it->value() == "Bearer " + ctx.api_key) return std::nullopt;
+    if (it == req.end()) return nullptr;
+    std::string_view v = it->value();
+    if (v.substr(0, 7) != "Bearer ") return nullptr;
+    v.remove_prefix(7);
+    for (const auto& k : ctx.api_keys)
+        if (v == k.key) return &k;
+    return nullptr;
+}
+
+std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req) {
+    if (ctx.api_key.empty() && ctx.api_keys.empty()) return std::nullopt;
+    auto it = req.find(http::field::authorization);
+    if (!ctx.api_key.empty() && it != req.end() && it->value() == "Bearer " + ctx.api_key) return std::nullopt;
+    if (find_key(ctx, req)) return std::nullopt;
     return ApiError::make(401, "invalid_request_error", "invalid_api_key", "Incorrect or missing API key (send 'Authorization: Bearer <key>')");
 }
 
@@ -98,7 +116,7 @@ Server::Server(Config config, std::ostream* access_log)
       http_(HttpServerOptions{config_.server.host, config_.server.port, config_.server.io_threads,
                               config_.server.max_body_bytes, config_.server.idle_timeout}),
       signals_(http_.io(), SIGINT, SIGTERM) {
-    ctx_ = std::unique_ptr<ServerContext>(new ServerContext{pool_, metrics_, blocking_, log_, config_.server.api_key});
+    ctx_ = std::unique_ptr<ServerContext>(new ServerContext{pool_, metrics_, blocking_, log_, config_.server.api_key, config_.server.api_keys});
     if (!config_.log_path.empty()) {
         request_log_ = std::make_unique<RequestLog>(config_.log_path);
         ctx_->request_log = request_log_.get();
@@ -108,10 +126,28 @@ Server::Server(Config config, std::ostream* access_log)
         auto local = std::make_unique<providers::LocalProvider>(pool_, blocking_);
         router_ = std::make_unique<router::Router>(config_, std::move(local), providers::remote_provider_factory(http_.io().get_executor()), &pool_, &blocking_);
         ctx_->router = router_.get();
+        if (request_log_) restore_router_state();
     }
     register_basic_routes(http_, *ctx_);
     register_route_routes(http_, *ctx_);
+    register_feedback_routes(http_, *ctx_);
     register_openai_routes(http_, *ctx_);
+}
+
+// Spend so far in each key's period, and the bumps feedback made, survive a restart.
+void Server::restore_router_state() {
+    double now = static_cast<double>(std::time(nullptr));
+    for (const auto& k : config_.server.api_keys) {
+        double start = router::SpendLedger::period_start(k.period, now);
+        router_->ledger().seed(k.name, start, request_log_->spend_since(k.name, start));
+    }
+    for (const auto& b : request_log_->bumps(true)) {
+        const auto* policy = router_->policy(b.route);
+        if (!policy) continue;
+        std::size_t to = policy->tier_index(b.to_tier);
+        if (policy->route().tiers[to].name != b.to_tier) continue;  // the tier left the config
+        router_->bumps().restore(router::TierBump{b.route, b.task_class, b.from_tier, b.to_tier, to, b.down_rate, b.ratings, b.ts});
+    }
 }
 
 Server::~Server() {

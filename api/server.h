@@ -29,6 +29,7 @@ public:
 
 private:
     void begin_drain();
+    void restore_router_state();
     Config config_;
     ModelPool pool_;
     Metrics metrics_;

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace switchyard::router { class Router; }
 
@@ -37,6 +38,7 @@ struct ServerContext {
     asio::thread_pool& blocking;
     AccessLog& log;
     std::string api_key;
+    std::vector<ApiKeySpec> api_keys;    // named keys (server.api_keys)
     RequestLog* request_log = nullptr;   // SQLite log, when configured
     router::Router* router = nullptr;    // routes (virtual model names), when configured
     bool log_content = false;            // store prompt/answer text in it
@@ -60,7 +62,8 @@ struct RequestRecord {
     nlohmann::json fields = nlohmann::json::object();
     int status = 0;
     double ttft_s = -1;
-    std::string api_key_fingerprint;
+    std::string api_key_fingerprint;     // the key's configured name, else a short hash
+    const ApiKeySpec* key = nullptr;     // the named key the caller sent, if any
     std::string prompt;   // filled only when content logging is on
     std::string answer;
     double elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
@@ -68,12 +71,15 @@ struct RequestRecord {
 
 // Answers with an OpenAI error body (and Retry-After when the error has one).
 asio::awaitable<void> send_error(Exchange& ex, RequestRecord& rec, const ApiError& err);
-// Checks "Authorization: Bearer <key>" when the server has an API key.
+// Checks "Authorization: Bearer <key>" when the server has an API key or named keys.
 std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req);
+// The named key (server.api_keys) the request carries, if any.
+const ApiKeySpec* find_key(const ServerContext& ctx, const Request& req);
 std::string random_id(const std::string& prefix);
 
 void register_openai_routes(HttpServer& http, ServerContext& ctx);   // chat + completions
-void register_basic_routes(HttpServer& http, ServerContext& ctx);    // models, embeddings, health, metrics, feedback
+void register_basic_routes(HttpServer& http, ServerContext& ctx);    // models, embeddings, health, metrics
+void register_feedback_routes(HttpServer& http, ServerContext& ctx); // /v1/feedback, /v1/route/bumps
 void register_route_routes(HttpServer& http, ServerContext& ctx);    // /v1/route/explain
 // /v1/chat/completions for a route name (body already parsed; "model" names a route).
 asio::awaitable<void> handle_routed(ServerContext& ctx, const Request& req, Exchange& ex, const nlohmann::json& body);

@@ -69,7 +69,7 @@ ModelSpec parse_model(const YamlCtx& c, const YAML::Node& n, const std::string& 
 }
 
 void parse_server(const YamlCtx& c, const YAML::Node& n, ServerSpec& s) {
-    c.only_keys(n, "server", {"host", "port", "io_threads", "max_body_bytes", "idle_timeout", "shutdown_grace", "api_key_env"});
+    c.only_keys(n, "server", {"host", "port", "io_threads", "max_body_bytes", "idle_timeout", "shutdown_grace", "api_key_env", "api_keys"});
     if (n["host"]) s.host = c.get<std::string>(n["host"], "server.host", "a host name or address");
     if (n["port"]) s.port = c.get_int(n["port"], "server.port", 0, 65535);
     if (n["io_threads"]) s.io_threads = c.get_int(n["io_threads"], "server.io_threads", 1, 256);
@@ -87,6 +87,36 @@ void parse_server(const YamlCtx& c, const YAML::Node& n, ServerSpec& s) {
         const char* v = std::getenv(var.c_str());
         if (!v || !*v) c.fail(n["api_key_env"], "server.api_key_env", "environment variable " + var + " is not set");
         s.api_key = v;
+    }
+    if (n["api_keys"]) {
+        if (!n["api_keys"].IsSequence()) c.fail(n["api_keys"], "server.api_keys", "expected a list of keys");
+        for (std::size_t i = 0; i < n["api_keys"].size(); ++i) {
+            const auto& k = n["api_keys"][i];
+            std::string kp = "server.api_keys[" + std::to_string(i) + "]";
+            c.only_keys(k, kp, {"name", "key_env", "local_only", "spend_limit", "spend_period"});
+            ApiKeySpec key;
+            if (!k["name"] || !k["key_env"]) c.fail(k, kp, "'name' and 'key_env' are required");
+            key.name = c.get<std::string>(k["name"], kp + ".name", "a string");
+            auto var = c.get<std::string>(k["key_env"], kp + ".key_env", "an environment variable name");
+            const char* v = std::getenv(var.c_str());
+            if (!v || !*v) c.fail(k["key_env"], kp + ".key_env", "environment variable " + var + " is not set");
+            key.key = v;
+            if (k["local_only"]) key.local_only = c.get<bool>(k["local_only"], kp + ".local_only", "true or false");
+            if (k["spend_limit"]) {
+                key.spend_limit = c.get<double>(k["spend_limit"], kp + ".spend_limit", "a number of US dollars");
+                if (key.spend_limit < 0) c.fail(k["spend_limit"], kp + ".spend_limit", "must be >= 0");
+            }
+            if (k["spend_period"]) {
+                auto p = c.get<std::string>(k["spend_period"], kp + ".spend_period", "day, month or total");
+                if (p == "day") key.period = ApiKeySpec::Period::day;
+                else if (p == "month") key.period = ApiKeySpec::Period::month;
+                else if (p == "total") key.period = ApiKeySpec::Period::total;
+                else c.fail(k["spend_period"], kp + ".spend_period", "expected day, month or total, got '" + p + "'");
+            }
+            for (const auto& other : s.api_keys)
+                if (other.name == key.name) c.fail(k["name"], kp + ".name", "key name '" + key.name + "' is used twice");
+            s.api_keys.push_back(std::move(key));
+        }
     }
 }
 

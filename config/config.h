@@ -49,6 +49,16 @@ struct ModelSpec {
     SamplingDefaults sampling;
 };
 
+// A client key. Its name (never the key) identifies the caller in the request log.
+struct ApiKeySpec {
+    enum class Period { day, month, total };
+    std::string name;
+    std::string key;                             // read from the key_env variable at load time
+    bool local_only = false;                     // this key's requests never leave the machine
+    double spend_limit = -1;                     // USD per period on priced (remote) tiers; < 0 = none
+    Period period = Period::day;                 // day and month are calendar periods, UTC
+};
+
 struct ServerSpec {
     std::string host = "127.0.0.1";
     int port = 8080;
@@ -57,6 +67,7 @@ struct ServerSpec {
     std::chrono::seconds idle_timeout{60};       // keep-alive connections idle longer are closed
     std::chrono::seconds shutdown_grace{10};     // in-flight requests get this long on SIGTERM
     std::string api_key;                         // optional bearer token; empty = no auth
+    std::vector<ApiKeySpec> api_keys;            // named keys; with any key configured, auth is required
 };
 
 struct Config {

@@ -93,7 +93,7 @@ ClassifierSpec parse_classifier(const YamlCtx& c, const YAML::Node& n, const std
 }
 
 RouteSpec parse_route(const YamlCtx& c, const YAML::Node& n, const std::string& path, const std::filesystem::path& base_dir) {
-    c.only_keys(n, path, {"name", "tiers", "rules", "cascade", "local_only", "redact_pii", "classifier"});
+    c.only_keys(n, path, {"name", "tiers", "rules", "cascade", "local_only", "redact_pii", "classifier", "feedback"});
     RouteSpec r;
     if (!n["name"]) c.fail(n, path, "missing required key 'name' (the model name clients send, e.g. auto)");
     r.name = c.get<std::string>(n["name"], path + ".name", "a string");
@@ -117,7 +117,7 @@ RouteSpec parse_route(const YamlCtx& c, const YAML::Node& n, const std::string& 
     if (n["cascade"]) {
         const auto& k = n["cascade"];
         std::string kp = path + ".cascade";
-        c.only_keys(k, kp, {"min_mean_logprob", "min_token_logprob", "check_json", "check_empty", "check_refusal", "max_escalations"});
+        c.only_keys(k, kp, {"min_mean_logprob", "min_token_logprob", "check_json", "check_empty", "check_refusal", "max_escalations", "verifier"});
         r.cascade.enabled = true;
         if (k["min_mean_logprob"]) r.cascade.min_mean_logprob = c.get_float(k["min_mean_logprob"], kp + ".min_mean_logprob", -100, 0);
         if (k["min_token_logprob"]) r.cascade.min_token_logprob = c.get_float(k["min_token_logprob"], kp + ".min_token_logprob", -100, 0);
@@ -125,10 +125,32 @@ RouteSpec parse_route(const YamlCtx& c, const YAML::Node& n, const std::string& 
         if (k["check_empty"]) r.cascade.check_empty = c.get<bool>(k["check_empty"], kp + ".check_empty", "true or false");
         if (k["check_refusal"]) r.cascade.check_refusal = c.get<bool>(k["check_refusal"], kp + ".check_refusal", "true or false");
         if (k["max_escalations"]) r.cascade.max_escalations = c.get_int(k["max_escalations"], kp + ".max_escalations", 0, 10);
+        if (k["verifier"]) {
+            const auto& v = k["verifier"];
+            std::string vp = kp + ".verifier";
+            c.only_keys(v, vp, {"provider", "model", "question"});
+            VerifierSpec spec;
+            if (!v["model"]) c.fail(v, vp, "missing required key 'model' (the model that judges the cheap answer)");
+            spec.model = c.get<std::string>(v["model"], vp + ".model", "a model name");
+            if (v["provider"]) spec.provider = c.get<std::string>(v["provider"], vp + ".provider", "a provider name");
+            if (v["question"]) spec.question = c.get<std::string>(v["question"], vp + ".question", "a string");
+            r.cascade.verifier = spec;
+        }
     }
     if (n["local_only"]) r.local_only = c.get<bool>(n["local_only"], path + ".local_only", "true or false");
     if (n["redact_pii"]) r.redact_pii = c.get<bool>(n["redact_pii"], path + ".redact_pii", "true or false");
     if (n["classifier"]) r.classifier = parse_classifier(c, n["classifier"], path + ".classifier", base_dir);
+    if (n["feedback"]) {
+        const auto& f = n["feedback"];
+        std::string fp = path + ".feedback";
+        c.only_keys(f, fp, {"window", "min_ratings", "max_down_rate"});
+        r.feedback.enabled = true;
+        if (f["window"]) r.feedback.window = c.get_int(f["window"], fp + ".window", 1, 100000);
+        if (f["min_ratings"]) r.feedback.min_ratings = c.get_int(f["min_ratings"], fp + ".min_ratings", 1, 100000);
+        if (f["max_down_rate"]) r.feedback.max_down_rate = c.get_float(f["max_down_rate"], fp + ".max_down_rate", 0, 1);
+        if (r.feedback.min_ratings > r.feedback.window)
+            c.fail(f, fp, "min_ratings (" + std::to_string(r.feedback.min_ratings) + ") cannot exceed window (" + std::to_string(r.feedback.window) + ")");
+    }
     return r;
 }
 
@@ -169,6 +191,14 @@ void parse_routing(const YamlCtx& c, const YAML::Node& root, Config& cfg, const 
         if (r.local_only && !any_local) c.fail(node, path, "route '" + r.name + "' is local_only but has no local tier");
         for (std::size_t k = 0; k < r.rules.size(); ++k)
             if (!tiers.count(r.rules[k].tier)) c.fail(node["rules"][k], path + ".rules[" + std::to_string(k) + "].tier", "unknown tier '" + r.rules[k].tier + "'");
+        if (const auto& v = r.cascade.verifier) {
+            const auto& vn = node["cascade"]["verifier"];
+            if (!provider_names.count(v->provider)) c.fail(vn, path + ".cascade.verifier.provider", "unknown provider '" + v->provider + "'");
+            if (v->provider == "local" && !cfg.find_model(v->model))
+                c.fail(vn, path + ".cascade.verifier.model", "unknown local model '" + v->model + "'");
+            if (v->provider == "local" && cfg.find_model(v->model)->kind != ModelKind::chat)
+                c.fail(vn, path + ".cascade.verifier.model", "'" + v->model + "' is an embedding model, not a chat model");
+        }
         if (r.classifier)
             for (const auto& [cls, tier] : r.classifier->classes)
                 if (!tiers.count(tier)) c.fail(node["classifier"]["classes"][cls], path + ".classifier.classes." + cls, "unknown tier '" + tier + "'");

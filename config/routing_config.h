@@ -45,6 +45,14 @@ struct RuleSpec {
     std::string tier;                             // target tier name
 };
 
+// An optional second opinion in a cascade: after the cheap answer passes the other checks, this
+// model is asked whether it answers the request; "no" escalates (router/verifier.h).
+struct VerifierSpec {
+    std::string provider = "local";
+    std::string model;
+    std::string question;                         // "" = the built-in question (kDefaultVerifierQuestion)
+};
+
 struct CascadeSpec {
     bool enabled = false;
     float min_mean_logprob = -std::numeric_limits<float>::infinity();
@@ -53,6 +61,7 @@ struct CascadeSpec {
     bool check_empty = true;                      // empty answers escalate
     bool check_refusal = true;                    // "I can't help with that" escalates
     int max_escalations = 1;
+    std::optional<VerifierSpec> verifier;
 };
 
 // A learned classifier (router/classifier.h) picks the starting tier from the prompt's task class.
@@ -64,6 +73,16 @@ struct ClassifierSpec {
     std::map<std::string, std::string> classes;   // task class -> tier name; unmapped classes abstain
 };
 
+// Feedback-driven tier bump (router/tier_bump.h): when a task class's share of down-ratings on a
+// tier passes max_down_rate over its last `window` ratings (and at least min_ratings exist),
+// that class starts one tier higher on this route until the bump is reset.
+struct FeedbackSpec {
+    bool enabled = false;
+    int window = 20;
+    int min_ratings = 5;
+    float max_down_rate = 0.5f;
+};
+
 struct RouteSpec {
     std::string name;                             // the virtual model name clients send
     std::vector<TierSpec> tiers;                  // cheapest first
@@ -72,6 +91,7 @@ struct RouteSpec {
     bool local_only = false;                      // never send this route's requests to a remote provider
     bool redact_pii = false;                      // mask PII before any remote call
     std::optional<ClassifierSpec> classifier;
+    FeedbackSpec feedback;
 };
 
 }  // namespace switchyard

@@ -30,9 +30,21 @@ common_chat_msg to_common(const ChatMessage& m) {
 
 }  // namespace
 
+// llama.cpp's JSON grammars let whitespace be newlines plus up to 20 tabs or spaces. Small
+// models fall into that freedom and emit whitespace until max_tokens, never closing the object;
+// one optional space between tokens keeps the output valid JSON and finite.
+std::string compact_json_whitespace(std::string g) {
+    auto at = g.find("space ::= ");
+    if (at != std::string::npos && (at == 0 || g[at - 1] == '\n')) {
+        auto end = g.find('\n', at);
+        g.replace(at, end == std::string::npos ? std::string::npos : end - at, "space ::= | \" \"");
+    }
+    return g;
+}
+
 std::string grammar_for_json_schema(const std::string& schema_json) {
     try {
-        return json_schema_to_grammar(common_json::parse(schema_json));
+        return compact_json_whitespace(json_schema_to_grammar(common_json::parse(schema_json)));
     } catch (const std::exception& e) {
         throw EngineError(EngineErrorKind::invalid_request,
                           std::string("response_format.json_schema.schema cannot be used: ") + e.what(),
@@ -84,7 +96,8 @@ PreparedPrompt ChatFormatter::prepare_chat(const ChatInput& input) const {
     PreparedPrompt p;
     p.tokens = tokenize(params.prompt, true);
     if (!params.grammar.empty()) {
-        p.grammar = {input.json_schema.empty() ? COMMON_GRAMMAR_TYPE_TOOL_CALLS : COMMON_GRAMMAR_TYPE_OUTPUT_FORMAT, params.grammar};
+        p.grammar = {input.json_schema.empty() ? COMMON_GRAMMAR_TYPE_TOOL_CALLS : COMMON_GRAMMAR_TYPE_OUTPUT_FORMAT,
+                     compact_json_whitespace(params.grammar)};
     } else if (!input.json_schema.empty()) {
         p.grammar = {COMMON_GRAMMAR_TYPE_OUTPUT_FORMAT, grammar_for_json_schema(input.json_schema)};
     }

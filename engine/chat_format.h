@@ -69,5 +69,7 @@ private:
 
 // Grammar text for a JSON schema; throws EngineError(invalid_request) on a schema it cannot handle.
 std::string grammar_for_json_schema(const std::string& schema_json);
+// Narrows a JSON grammar's whitespace rule to one optional space (see chat_format.cpp).
+std::string compact_json_whitespace(std::string grammar);
 
 }  // namespace switchyard

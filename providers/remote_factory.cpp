@@ -8,7 +8,8 @@
 namespace switchyard::providers {
 
 // Turns a configured remote provider into a RemoteProvider. The API key is read from the
-// environment here, at start, so keys never live in the config file.
+// environment here, at start, so keys never live in the config file; a provider whose key
+// variable is unset is left out (nullptr) rather than sending unauthenticated requests.
 std::function<std::unique_ptr<Provider>(const RemoteProviderSpec&)> remote_provider_factory(asio::any_io_executor ex) {
     return [ex](const RemoteProviderSpec& spec) -> std::unique_ptr<Provider> {
         RemoteProviderConfig cfg;
@@ -16,11 +17,13 @@ std::function<std::unique_ptr<Provider>(const RemoteProviderSpec&)> remote_provi
         cfg.base_url = spec.base_url;
         if (!spec.api_key_env.empty()) {
             const char* key = std::getenv(spec.api_key_env.c_str());
-            if (key && *key) cfg.api_key = key;
-            else
-                // Not fatal: local tiers still work, and the upstream's 401 names the problem per request.
-                std::cerr << "warning: provider '" << spec.name << "': environment variable " << spec.api_key_env
-                          << " is not set; requests go out without an API key\n";
+            if (!key || !*key) {
+                // Not fatal: the routes skip this provider ("not configured") and local tiers answer.
+                std::cerr << "warning: provider '" << spec.name << "' is disabled: environment variable " << spec.api_key_env
+                          << " is not set\n";
+                return nullptr;
+            }
+            cfg.api_key = key;
         }
         cfg.model_map = spec.models;
         cfg.price_input = spec.price_input;

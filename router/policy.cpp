@@ -20,6 +20,16 @@ std::string lower(std::string s) {
 }
 }  // namespace
 
+double parse_usd(const std::string& text) {
+    try {
+        std::size_t pos = 0;
+        double v = std::stod(text, &pos);
+        return pos == text.size() && v >= 0 ? v : -2;
+    } catch (...) {
+        return -2;
+    }
+}
+
 RequestFeatures extract_features(const json& request, const std::string& task_header) {
     RequestFeatures f;
     if (request.contains("messages") && request["messages"].is_array()) {
@@ -48,6 +58,13 @@ RequestFeatures extract_features(const json& request, const std::string& task_he
         const json& lo = meta["local_only"];
         f.local_only = lo.is_boolean() ? lo.get<bool>() : (lo.is_string() && (lo == "true" || lo == "1"));
     }
+    // OpenAI's metadata values are strings, so "0.01" and 0.01 both mean a one-cent ceiling.
+    if (meta.contains("max_cost")) {
+        const json& mc = meta["max_cost"];
+        if (mc.is_number()) f.max_cost = mc.get<double>();
+        else if (mc.is_string()) f.max_cost = parse_usd(mc.get<std::string>());
+    }
+    if (meta.contains("latency") && meta["latency"].is_string()) f.latency = meta["latency"].get<std::string>();
     return f;
 }
 

@@ -20,13 +20,19 @@ struct RequestFeatures {
     bool has_images = false;
     std::string task;        // metadata.task, or the X-Switchyard-Task header
     bool local_only = false; // metadata.local_only / X-Switchyard-Local-Only / the API key
+    double max_cost = -1;    // metadata.max_cost in USD; -1 = none, -2 = unparsable
+    std::string latency;     // metadata.latency: "low" answers from one tier, without a cascade
 };
+
+// "0.01" -> 0.01; -2 when the text is not a non-negative number.
+double parse_usd(const std::string& text);
 
 RequestFeatures extract_features(const json& request, const std::string& task_header);
 
 struct Decision {
     std::size_t tier = 0;    // index into route.tiers
     bool by_rule = false;    // a rule chose the tier (rules take priority over the classifier)
+    std::string task_class;  // metadata task, else the classifier's confident class, else "default"
     json trace = json::array();
 };
 

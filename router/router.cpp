@@ -2,7 +2,11 @@
 
 #include "router/checks.h"
 #include "router/pii.h"
+#include "router/verifier.h"
 #include "providers/offload.h"
+
+#include <cstdio>
+#include <ctime>
 
 namespace switchyard::router {
 
@@ -13,6 +17,14 @@ bool wants_json_output(const json& request) {
 }
 
 namespace {
+
+// The start tier, the tiers above it, then the ones below it (nearest first).
+std::vector<std::size_t> tier_order(const RouteSpec& route, std::size_t start) {
+    std::vector<std::size_t> order;
+    for (std::size_t i = start; i < route.tiers.size(); ++i) order.push_back(i);
+    for (std::size_t i = start; i-- > 0;) order.push_back(i);
+    return order;
+}
 
 // Masks PII in every message text; the redactor remembers the values to restore the answer.
 void redact_messages(json& body, PiiRedactor& redactor) {
@@ -52,10 +64,56 @@ void Router::classify(const std::string& route, const RequestFeatures& f, Decisi
     try {
         auto pick = it->second.classifier->decide(it->second.embed({f.prompt}).front());
         d.trace.push_back(pick.trace);
-        if (pick.tier) d.tier = *pick.tier;
+        if (pick.tier) {
+            d.tier = *pick.tier;
+            if (d.task_class.empty()) d.task_class = pick.classification.task_class;
+        }
     } catch (const std::exception& e) {
         d.trace.push_back({{"step", "classifier"}, {"error", e.what()}});
     }
+}
+
+void Router::apply_bump(const RouteSpec& route, const RequestFeatures& f, Decision& d) const {
+    if (!f.task.empty()) d.task_class = f.task;  // an explicit task names the class
+    if (d.task_class.empty()) d.task_class = "default";
+    if (!route.feedback.enabled) return;
+    auto bump = bumps_.active(route.name, d.task_class);
+    if (!bump || bump->to_index <= d.tier || bump->to_index >= route.tiers.size()) return;
+    d.trace.push_back({{"step", "feedback_bump"}, {"class", d.task_class}, {"from", route.tiers[d.tier].name},
+                       {"tier", bump->to_tier}, {"down_rate", bump->down_rate}, {"ratings", bump->ratings}});
+    d.tier = bump->to_index;
+}
+
+asio::awaitable<std::optional<bool>> Router::verify(const RouteSpec& route, const VerifierSpec& spec, const json& request,
+                                                   const std::string& answer, bool local_only, RouteOutcome& out) {
+    auto* p = provider(spec.provider);
+    std::string skip = local_only && spec.provider != "local" ? "local_only"
+                     : !p ? "provider '" + spec.provider + "' is not configured"
+                     : !p->available() ? "circuit breaker open" : "";
+    if (!skip.empty()) {
+        out.trace.push_back({{"step", "verify"}, {"skipped", skip}});
+        co_return std::nullopt;   // no second opinion: the other checks decide
+    }
+    json body = verifier_request(request, answer, spec);
+    PiiRedactor redactor;
+    if (route.redact_pii && !p->is_local()) redact_messages(body, redactor);
+    providers::ProviderResult r = co_await p->chat(body, nullptr);
+    out.models_tried.push_back(spec.provider == "local" ? spec.model : spec.provider + "/" + spec.model);
+    out.cost += (r.prompt_tokens * p->price_input() + r.completion_tokens * p->price_output()) / 1e6;
+    if (r.status >= 400) {
+        out.trace.push_back({{"step", "verify"}, {"model", spec.model}, {"error", r.error}});
+        co_return std::nullopt;
+    }
+    std::optional<bool> verdict = parse_verdict(r.content);
+    json step = {{"step", "verify"}, {"model", spec.model}, {"verdict", verdict ? (*verdict ? "yes" : "no") : "unreadable"}};
+    if (!verdict) step["reply"] = r.content.substr(0, 200);
+    out.trace.push_back(step);
+    co_return verdict;
+}
+
+const RoutePolicy* Router::policy(const std::string& route) const {
+    auto it = policies_.find(route);
+    return it == policies_.end() ? nullptr : it->second.get();
 }
 
 providers::Provider* Router::provider(const std::string& name) const {
@@ -71,17 +129,19 @@ json Router::explain(const json& request, const RequestContext& rc) const {
     bool local_only = route.local_only || f.local_only || rc.local_only;
     Decision d = policy.decide(f);
     classify(route.name, f, d);
+    apply_bump(route, f, d);
     json plan = json::array();
-    for (std::size_t i = d.tier; i < route.tiers.size(); ++i) {
+    for (std::size_t i : tier_order(route, d.tier)) {
         const auto& t = route.tiers[i];
         auto* p = provider(t.provider);
         json step = {{"tier", t.name}, {"provider", t.provider}, {"model", t.model}};
+        if (i < d.tier) step["fallback"] = true;
         if (local_only && t.provider != "local") step["skipped"] = "local_only";
         else if (!p) step["skipped"] = "provider not configured";
         else if (!p->available()) step["skipped"] = "circuit breaker open";
         plan.push_back(step);
     }
-    return {{"route", route.name}, {"tier", route.tiers[d.tier].name}, {"model", route.tiers[d.tier].model},
+    return {{"route", route.name}, {"tier", route.tiers[d.tier].name}, {"model", route.tiers[d.tier].model}, {"task_class", d.task_class},
             {"local_only", local_only}, {"cascade", route.cascade.enabled}, {"trace", d.trace}, {"plan", plan},
             {"features", {{"prompt_chars", f.prompt.size()}, {"tools", f.has_tools}, {"images", f.has_images}, {"task", f.task}}}};
 }
@@ -101,15 +161,45 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
     } else {
         classify(route.name, f, d);
     }
+    apply_bump(route, f, d);
+    out.task_class = d.task_class;
     out.trace = d.trace;
     if (local_only) out.trace.push_back({{"step", "privacy"}, {"local_only", true}});
     const bool client_stream = request.value("stream", false);
     const bool client_logprobs = request.value("logprobs", false);
     const bool wants_json = wants_json_output(request);
+    const double max_cost = rc.max_cost != -1 ? rc.max_cost : f.max_cost;
+    const bool low_latency = (rc.latency.empty() ? f.latency : rc.latency) == "low";
+    if (max_cost == -2) {
+        out.status = 400;
+        out.error_code = "invalid_max_cost";
+        out.error = "max_cost must be a non-negative number of US dollars";
+        co_return out;
+    }
+    if (low_latency && route.cascade.enabled) out.trace.push_back({{"step", "latency"}, {"cascade", "off"}});
+    const double now = static_cast<double>(std::time(nullptr));
+    const double key_left = rc.key && rc.key->spend_limit >= 0 ? rc.key->spend_limit - ledger_.spent(*rc.key, now) : 1e300;
+    std::string budget_block;  // why the last tier was skipped for money, if it was
+    std::optional<providers::ProviderResult> rejected;
+    const TierSpec* rejected_tier = nullptr;
+    auto accept = [&](const TierSpec& tier, providers::ProviderResult&& r) {
+        if (!client_logprobs && r.response.contains("choices") && !r.response["choices"].empty())
+            r.response["choices"][0]["logprobs"] = nullptr;
+        out.ok = true;
+        out.status = 200;
+        out.error.clear();
+        out.tier = tier.name;
+        out.provider = tier.provider;
+        out.model = tier.model;
+        out.result = std::move(r);
+    };
 
-    // Tiers this request may use, in order; a cascade may climb at most max_escalations of them.
+    // Tiers this request may use, in order: the start tier and those above it (a cascade may
+    // climb at most max_escalations of them), then, as a last resort when none of those could
+    // answer (failed, unaffordable, skipped), the cheaper tiers below it, best first.
     std::vector<std::size_t> eligible;
-    for (std::size_t i = d.tier; i < route.tiers.size(); ++i) {
+    std::size_t n_up = 0;
+    for (std::size_t i : tier_order(route, d.tier)) {
         const auto& t = route.tiers[i];
         auto* p = provider(t.provider);
         std::string skip = local_only && t.provider != "local" ? "local_only"
@@ -117,6 +207,7 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
                          : !p->available() ? "circuit breaker open" : "";
         if (!skip.empty()) { out.trace.push_back({{"step", "skip"}, {"tier", t.name}, {"why", skip}}); continue; }
         eligible.push_back(i);
+        if (i >= d.tier) ++n_up;
     }
     if (eligible.empty()) {
         out.status = 503;
@@ -129,8 +220,23 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
     for (std::size_t k = 0; k < eligible.size(); ++k) {
         const auto& tier = route.tiers[eligible[k]];
         auto* p = provider(tier.provider);
-        const bool last = k + 1 == eligible.size() || out.escalations >= route.cascade.max_escalations;
-        const bool checking = route.cascade.enabled && !last;
+        const bool fallback = k >= n_up;
+        if (fallback && rejected) break;  // the cheap answer the cascade doubted beats none
+        if (fallback) out.trace.push_back({{"step", "fallback_down"}, {"tier", tier.name}});
+        // Budgets: a priced tier is called only if its estimated cost fits what is left.
+        const double estimate = estimate_cost(request, f.prompt.size(), *p);
+        if (estimate > 0 && max_cost >= 0 && out.cost + estimate > max_cost) {
+            out.trace.push_back({{"step", "skip"}, {"tier", tier.name}, {"why", "max_cost"}, {"estimate", estimate}, {"max_cost", max_cost}});
+            budget_block = "max_cost";
+            continue;
+        }
+        if (estimate > 0 && out.cost + estimate > key_left) {
+            out.trace.push_back({{"step", "skip"}, {"tier", tier.name}, {"why", "spend_limit"}, {"estimate", estimate}, {"key", rc.key->name}});
+            budget_block = "spend_limit";
+            continue;
+        }
+        const bool last = k + 1 >= n_up || out.escalations >= route.cascade.max_escalations || low_latency;
+        const bool checking = route.cascade.enabled && !last && !fallback;
         PiiRedactor redactor;
         const bool redact = route.redact_pii && !p->is_local();
         json body = request;
@@ -171,20 +277,40 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
             CheckResult c = check_answer(route.cascade, r, wants_json);
             out.trace.push_back({{"step", "check"}, {"tier", tier.name}, {"accept", c.accept}, {"reason", c.reason},
                                  {"mean_logprob", c.mean_logprob}, {"min_logprob", c.min_logprob}});
-            if (!c.accept) { ++out.escalations; continue; }
+            if (c.accept && route.cascade.verifier) {
+                std::optional<bool> verdict = co_await verify(route, *route.cascade.verifier, request, r.content, local_only, out);
+                if (verdict && !*verdict) { c.accept = false; c.reason = "verifier said no"; }
+            }
+            if (!c.accept) {
+                ++out.escalations;
+                rejected = std::move(r);   // kept: answers if every higher tier fails or is unaffordable
+                rejected_tier = &tier;
+                continue;
+            }
         } else {
             out.trace.push_back({{"step", "call"}, {"tier", tier.name}, {"status", r.status}});
         }
-        if (!client_logprobs && r.response.contains("choices") && !r.response["choices"].empty())
-            r.response["choices"][0]["logprobs"] = nullptr;
-        out.ok = true;
-        out.status = 200;
-        out.error.clear();
-        out.tier = tier.name;
-        out.provider = tier.provider;
-        out.model = tier.model;
-        out.result = std::move(r);
+        accept(tier, std::move(r));
         break;
+    }
+    if (!out.ok && rejected && !(out.result.streamed_to_client)) {
+        out.trace.push_back({{"step", "fallback"}, {"tier", rejected_tier->name}, {"why", "no higher tier answered"}});
+        accept(*rejected_tier, std::move(*rejected));
+    }
+    if (rc.key) ledger_.add(*rc.key, out.cost, now);
+    if (!out.ok && out.error.empty() && budget_block == "spend_limit") {
+        out.status = 429;
+        out.error_code = "insufficient_quota";
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "API key '%s' reached its spend limit ($%.4f per %s) and no free tier of route '%s' could answer",
+                      rc.key->name.c_str(), rc.key->spend_limit,
+                      rc.key->period == ApiKeySpec::Period::day ? "day" : rc.key->period == ApiKeySpec::Period::month ? "month" : "all time",
+                      route.name.c_str());
+        out.error = buf;
+    } else if (!out.ok && out.error.empty() && budget_block == "max_cost") {
+        out.status = 400;
+        out.error_code = "max_cost_exceeded";
+        out.error = "Route '" + route.name + "': no tier that could answer fits max_cost";
     }
     if (!out.ok && out.error.empty()) {
         out.status = 503;

@@ -5,11 +5,14 @@
 
 #include "config/config.h"
 #include "providers/provider.h"
+#include "router/budget.h"
 #include "router/classifier.h"
 #include "router/policy.h"
+#include "router/tier_bump.h"
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +31,7 @@ struct RouteOutcome {
     bool ok = false;
     providers::ProviderResult result;    // of the tier that answered, or of the last failure
     std::string route, tier, provider, model;
+    std::string task_class;              // what feedback about this answer is counted against
     json trace = json::array();
     std::vector<std::string> models_tried;
     int escalations = 0;
@@ -40,6 +44,9 @@ struct RouteOutcome {
 struct RequestContext {
     std::string task_header;             // X-Switchyard-Task
     bool local_only = false;             // X-Switchyard-Local-Only or an API key marked local-only
+    double max_cost = -1;                // X-Switchyard-Max-Cost (USD; overrides metadata.max_cost)
+    std::string latency;                 // X-Switchyard-Latency (overrides metadata.latency)
+    const ApiKeySpec* key = nullptr;     // the caller's named key, for its spend limit
 };
 
 class Router {
@@ -56,8 +63,13 @@ public:
     asio::awaitable<RouteOutcome> run(const json& request, const RequestContext& rc,
                                       const providers::ChunkSink* sink, RouteProgress& progress);
     providers::Provider* provider(const std::string& name) const;
+    const RoutePolicy* policy(const std::string& route) const;
+    SpendLedger& ledger() { return ledger_; }
+    TierBumps& bumps() { return bumps_; }
 
 private:
+    SpendLedger ledger_;
+    TierBumps bumps_;
     std::map<std::string, std::unique_ptr<RoutePolicy>> policies_;
     std::map<std::string, std::unique_ptr<providers::Provider>> providers_;
     struct Classified {
@@ -68,6 +80,12 @@ private:
     asio::thread_pool* blocking_ = nullptr;
     // Applies the route's classifier when no rule decided; failures degrade to the default tier.
     void classify(const std::string& route, const RequestFeatures& f, Decision& d) const;
+    // Names the request's task class and raises the start tier when feedback bumped that class.
+    void apply_bump(const RouteSpec& route, const RequestFeatures& f, Decision& d) const;
+    // Asks the cascade's verifier model about a cheap answer; nullopt when it could not say
+    // (skipped for privacy, unavailable, failed, unreadable). Adds its cost and trace to `out`.
+    asio::awaitable<std::optional<bool>> verify(const RouteSpec& route, const VerifierSpec& spec, const json& request,
+                                                const std::string& answer, bool local_only, RouteOutcome& out);
 };
 
 bool wants_json_output(const json& request);

@@ -22,11 +22,16 @@ CREATE INDEX IF NOT EXISTS requests_ts ON requests(ts);
 CREATE TABLE IF NOT EXISTS feedback (
   request_id TEXT NOT NULL REFERENCES requests(id), ts REAL NOT NULL, rating TEXT NOT NULL, correction TEXT);
 CREATE INDEX IF NOT EXISTS feedback_request ON feedback(request_id);
+CREATE TABLE IF NOT EXISTS tier_bumps (
+  route TEXT NOT NULL, task_class TEXT NOT NULL, from_tier TEXT, to_tier TEXT NOT NULL,
+  down_rate REAL, ratings INTEGER, ts REAL NOT NULL, reset_ts REAL);
 )sql";
 
 constexpr const char* kColumns =
     "id, ts, api_key, endpoint, model_requested, model, route, trace, models_tried, escalations, task_class, status, "
-    "prompt_tokens, completion_tokens, cached_tokens, latency_ms, ttft_ms, cost, finish_reason, error, prompt, answer";
+    "prompt_tokens, completion_tokens, cached_tokens, latency_ms, ttft_ms, cost, finish_reason, error, prompt, answer, tier";
+
+constexpr int kColumnCount = 23;  // entries in kColumns; read_entry reads 0 .. kColumnCount-1
 
 void check(sqlite3* db, int rc, const std::string& what) {
     if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -93,6 +98,7 @@ RequestLogEntry read_entry(const Stmt& st) {
     e.error = st.col_text(19);
     e.prompt = st.col_text(20);
     e.answer = st.col_text(21);
+    e.tier = st.col_text(22);
     return e;
 }
 
@@ -107,6 +113,13 @@ RequestLog::RequestLog(const std::filesystem::path& file) : path_(file) {
         sqlite3_close(write_db_);
         throw std::runtime_error("request log: cannot initialise " + file.string() + ": " + msg);
     }
+    // Logs written before the tier column existed gain it; their rows read as "".
+    bool has_tier = false;
+    {
+        Stmt info(write_db_, "PRAGMA table_info(requests)");
+        while (info.step()) has_tier |= info.col_text(1) == "tier";
+    }
+    if (!has_tier) check(write_db_, sqlite3_exec(write_db_, "ALTER TABLE requests ADD COLUMN tier TEXT", nullptr, nullptr, nullptr), "add column tier");
     read_db_ = open_db(file);
     writer_ = std::thread([this] { writer_loop(); });
 }
@@ -170,7 +183,7 @@ void RequestLog::writer_loop() {
 void RequestLog::write_batch(std::vector<RequestLogEntry>& batch) {
     check(write_db_, sqlite3_exec(write_db_, "BEGIN", nullptr, nullptr, nullptr), "begin");
     Stmt st(write_db_, std::string("INSERT OR REPLACE INTO requests (") + kColumns +
-                           ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                           ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     for (const auto& e : batch) {
         sqlite3_reset(st.s);
         st.text(1, e.id); st.real(2, e.ts); st.text(3, e.api_key); st.text(4, e.endpoint);
@@ -178,7 +191,7 @@ void RequestLog::write_batch(std::vector<RequestLogEntry>& batch) {
         st.text(9, e.models_tried); st.integer(10, e.escalations); st.text(11, e.task_class); st.integer(12, e.status);
         st.integer(13, e.prompt_tokens); st.integer(14, e.completion_tokens); st.integer(15, e.cached_tokens);
         st.real(16, e.latency_ms); st.real(17, e.ttft_ms); st.real(18, e.cost); st.text(19, e.finish_reason);
-        st.text(20, e.error); st.text(21, e.prompt); st.text(22, e.answer);
+        st.text(20, e.error); st.text(21, e.prompt); st.text(22, e.answer); st.text(23, e.tier);
         st.step();
     }
     check(write_db_, sqlite3_exec(write_db_, "COMMIT", nullptr, nullptr, nullptr), "commit");
@@ -250,8 +263,49 @@ std::vector<std::pair<RequestLogEntry, Feedback>> RequestLog::corrections() {
     std::vector<std::pair<RequestLogEntry, Feedback>> out;
     while (st.step()) {
         auto e = read_entry(st);
-        Feedback fb{e.id, sqlite3_column_double(st.s, 22), st.col_text(23), st.col_text(24)};
+        // Feedback columns follow the request's (kColumnCount of them).
+        Feedback fb{e.id, sqlite3_column_double(st.s, kColumnCount), st.col_text(kColumnCount + 1), st.col_text(kColumnCount + 2)};
         out.emplace_back(std::move(e), std::move(fb));
+    }
+    return out;
+}
+
+double RequestLog::spend_since(const std::string& api_key, double since) {
+    flush();
+    std::lock_guard lock(read_mu_);
+    Stmt st(read_db_, "SELECT COALESCE(SUM(cost), 0) FROM requests WHERE api_key = ?1 AND ts >= ?2");
+    st.text(1, api_key);
+    st.real(2, since);
+    return st.step() ? sqlite3_column_double(st.s, 0) : 0;
+}
+
+void RequestLog::record_bump(const BumpRecord& b) {
+    std::lock_guard lock(read_mu_);
+    Stmt st(read_db_, "INSERT INTO tier_bumps (route, task_class, from_tier, to_tier, down_rate, ratings, ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    st.text(1, b.route); st.text(2, b.task_class); st.text(3, b.from_tier); st.text(4, b.to_tier);
+    st.real(5, b.down_rate); st.integer(6, b.ratings); st.real(7, b.ts);
+    st.step();
+}
+
+int RequestLog::reset_bumps(const std::string& route, const std::string& task_class, double ts) {
+    std::lock_guard lock(read_mu_);
+    Stmt st(read_db_, "UPDATE tier_bumps SET reset_ts = ?1 WHERE reset_ts IS NULL AND (?2 = '' OR route = ?2) AND (?3 = '' OR task_class = ?3)");
+    st.real(1, ts); st.text(2, route); st.text(3, task_class);
+    st.step();
+    return sqlite3_changes(read_db_);
+}
+
+std::vector<BumpRecord> RequestLog::bumps(bool active_only) {
+    std::lock_guard lock(read_mu_);
+    std::string sql = "SELECT route, task_class, from_tier, to_tier, down_rate, ratings, ts, COALESCE(reset_ts, 0) FROM tier_bumps";
+    if (active_only) sql += " WHERE reset_ts IS NULL";
+    Stmt st(read_db_, sql + " ORDER BY ts");
+    std::vector<BumpRecord> out;
+    while (st.step()) {
+        BumpRecord b{st.col_text(0), st.col_text(1), st.col_text(2), st.col_text(3),
+                     sqlite3_column_double(st.s, 4), sqlite3_column_int(st.s, 5), sqlite3_column_double(st.s, 6),
+                     sqlite3_column_double(st.s, 7)};
+        out.push_back(std::move(b));
     }
     return out;
 }

@@ -41,6 +41,16 @@ struct RequestLogEntry {
     std::string error;
     std::string prompt;            // only when log_content is on
     std::string answer;            // only when log_content is on
+    std::string tier;              // the route tier that answered ("" for a direct model)
+};
+
+// A feedback-driven tier bump as stored (router/tier_bump.h decides them).
+struct BumpRecord {
+    std::string route, task_class, from_tier, to_tier;
+    double down_rate = 0;
+    int ratings = 0;
+    double ts = 0;
+    double reset_ts = 0;           // 0 while active
 };
 
 struct Feedback {
@@ -78,6 +88,12 @@ public:
     // Down-rated requests that carry a correction, newest last, joined with their prompt.
     std::vector<std::pair<RequestLogEntry, Feedback>> corrections();
     std::uint64_t written() const;
+    // Cost (USD) of the key's requests logged since `since` (unix seconds): seeds spend limits.
+    double spend_since(const std::string& api_key, double since);
+    void record_bump(const BumpRecord& bump);
+    // Marks active bumps reset; "" matches any route or class. Returns how many.
+    int reset_bumps(const std::string& route, const std::string& task_class, double ts);
+    std::vector<BumpRecord> bumps(bool active_only);
 
 private:
     void writer_loop();

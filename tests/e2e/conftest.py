@@ -329,3 +329,135 @@ def server(tmp_path_factory, broken_model_files) -> ServerProcess:
 @pytest.fixture(scope="session")
 def client(server) -> openai.OpenAI:
     return server.client()
+
+
+# ---- routing: a gateway with two real tiers and a fault-injecting upstream -------------------
+
+FAULT_UPSTREAM = ROOT / "tests" / "support" / "fault_upstream.py"
+# Named API keys of the gateway (values go to the environment, never into the config file).
+GATEWAY_KEYS = {"alice": "sk-e2e-alice", "bob": "sk-e2e-bob", "carol": "sk-e2e-carol", "dave": "sk-e2e-dave"}
+LARGE_PRICE = {"input": 1.0, "output": 2.0}   # USD per 1M tokens charged for the "large" tier
+
+
+class FaultUpstream:
+    """tests/support/fault_upstream.py (fault injection only): see that file for behaviours."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, str(FAULT_UPSTREAM), "--port", "0"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.port = int(self.proc.stdout.readline().decode().strip())
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+
+    def requests(self) -> list[dict]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request("GET", "/__requests")
+            return json.loads(conn.getresponse().read())
+        finally:
+            conn.close()
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait(5)
+
+
+@pytest.fixture(scope="session")
+def fault_upstream():
+    up = FaultUpstream()
+    yield up
+    up.stop()
+
+
+@pytest.fixture(scope="session")
+def upstream_server(start_server) -> ServerProcess:
+    """A second Switchyard process: the gateway's "large" remote tier, reached over real HTTP.
+
+    The registries carry no larger chat model than Gemma 3 270M that is complete (the 7B
+    DeepSeek split package publishes 2 of its ~48 parts), so this tier serves the same model in
+    another process: routing, pricing, failover and privacy behave exactly as with a bigger one.
+    """
+    return start_server(config_yaml(chat_model_yaml(parallel=4, aliases=("large",))))
+
+
+def gateway_yaml(upstream_url: str, fault_url: str, log_path: Path) -> str:
+    keys = "".join(
+        f"    - {{name: {name}, key_env: SWITCHYARD_E2E_KEY_{name.upper()}{extra}}}\n"
+        for name, extra in (("alice", ""), ("bob", ", local_only: true"), ("carol", ", spend_limit: 0"),
+                            ("dave", ", spend_limit: 0.000025")))
+    return config_yaml(chat_model_yaml(parallel=4) + embed_model_yaml()).replace(
+        "  shutdown_grace:", "  api_keys:\n" + keys + "  shutdown_grace:") + f"""
+log: {{path: {_yaml_str(log_path)}, content: true}}
+providers:
+  - name: big
+    base_url: {upstream_url}
+    models: {{large: {CHAT_MODEL}}}
+    price: {{input: {LARGE_PRICE['input']}, output: {LARGE_PRICE['output']}}}
+    retries: 1
+  - name: faults
+    base_url: {fault_url}
+    retries: 1
+  - name: flaky                   # its own breaker, so tripping it leaves "faults" alone
+    base_url: {fault_url}
+    retries: 1
+    circuit_breaker: {{failures: 4, cooldown: 60s}}
+routes:
+  - name: auto
+    tiers:
+      - {{name: small, model: {CHAT_MODEL}}}
+      - {{name: large, provider: big, model: large}}
+    rules:
+      - {{name: proofs, regex: "\\\\b(prove|derive)\\\\b", tier: large}}
+      - {{name: triage, task: classify, tier: small}}
+    feedback: {{window: 4, min_ratings: 2, max_down_rate: 0.5}}
+  - name: cascade
+    tiers:
+      - {{name: small, model: {CHAT_MODEL}}}
+      - {{name: large, provider: big, model: large}}
+    cascade: {{min_mean_logprob: -0.000001, max_escalations: 1}}
+  - name: verified
+    tiers:
+      - {{name: small, model: {CHAT_MODEL}}}
+      - {{name: large, provider: big, model: large}}
+    cascade: {{max_escalations: 1, verifier: {{provider: big, model: large}}}}
+  - name: redacted
+    redact_pii: true
+    tiers: [{{name: remote, provider: faults, model: "echo#pii"}}]
+  - name: mixed
+    tiers:
+      - {{name: remote, provider: faults, model: "echo#mixed"}}
+      - {{name: small, model: {CHAT_MODEL}}}
+  - name: large-only
+    tiers: [{{name: large, provider: big, model: large}}]
+  - name: remote-only
+    tiers: [{{name: remote, provider: faults, model: "echo#remote-only"}}]
+  - name: failover
+    tiers:
+      - {{name: flaky, provider: flaky, model: "fail500#failover"}}
+      - {{name: small, model: {CHAT_MODEL}}}
+  - name: retry
+    tiers: [{{name: remote, provider: faults, model: "fail500-then-ok:1#retry"}}]
+  - name: midstream
+    tiers:
+      - {{name: remote, provider: faults, model: "drop-mid-stream#mid"}}
+      - {{name: small, model: {CHAT_MODEL}}}
+"""
+
+
+@pytest.fixture(scope="session")
+def gateway(tmp_path_factory, upstream_server, fault_upstream) -> ServerProcess:
+    for name, key in GATEWAY_KEYS.items():
+        os.environ[f"SWITCHYARD_E2E_KEY_{name.upper()}"] = key
+    d = tmp_path_factory.mktemp("gateway")
+    cfg = d / "switchyard.yaml"
+    cfg.write_text(gateway_yaml(upstream_server.base_url, fault_upstream.base_url, d / "log.db"))
+    srv = ServerProcess(cfg)
+    srv.db_path = d / "log.db"
+    yield srv
+    if srv.alive():
+        assert srv.stop(timeout=20) == 0, srv.stderr_text()
+
+
+def gateway_client(gateway: ServerProcess, key: str = "alice", **kw) -> openai.OpenAI:
+    kw.setdefault("timeout", 120)
+    kw.setdefault("max_retries", 0)
+    return openai.OpenAI(base_url=gateway.base_url, api_key=GATEWAY_KEYS[key], **kw)

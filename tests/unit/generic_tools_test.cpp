@@ -1,3 +1,4 @@
+#include "engine/chat_format.h"
 #include "engine/generic_tools.h"
 
 #include <gtest/gtest.h>
@@ -43,4 +44,11 @@ TEST(GenericTools, InstructionsGoIntoTheSystemMessage) {
     EXPECT_NE(out.messages[0].content.find("get_weather"), std::string::npos);
     in.messages.erase(in.messages.begin());
     EXPECT_EQ(with_tool_instructions(in).messages.front().role, "system");
+}
+
+TEST(JsonSchemaGrammar, WhitespaceIsOneOptionalSpace) {
+    std::string g = switchyard::grammar_for_json_schema(R"({"type":"object","properties":{"verdict":{"type":"string","enum":["yes","no"]}},"required":["verdict"]})");
+    EXPECT_NE(g.find("space ::= | \" \""), std::string::npos) << g;
+    EXPECT_EQ(g.find("[ \\t]{0,20}"), std::string::npos) << "no runs of newlines and tabs for small models to get lost in:\n" << g;
+    EXPECT_NE(g.find("verdict"), std::string::npos);
 }

@@ -2,6 +2,7 @@
 #include "router/checks.h"
 #include "router/pii.h"
 #include "router/policy.h"
+#include "router/verifier.h"
 
 #include <gtest/gtest.h>
 
@@ -144,4 +145,43 @@ TEST(Pii, CardNumbersNeedAValidChecksum) {
     PiiRedactor r;
     EXPECT_EQ(r.redact("ref 1234 5678 9012 3456").find("[CARD"), std::string::npos);
     EXPECT_NE(r.redact("pay with 5555 5555 5555 4444").find("[CARD_1]"), std::string::npos);
+}
+
+TEST(CascadeVerifier, ConfigIsValidated) {
+    std::string base = "models:\n  - {name: small, file: s.gguf}\n  - {name: emb, file: e.gguf, kind: embedding}\n";
+    auto cfg = parse_config(base + "routes:\n  - {name: r, tiers: [{model: small}], cascade: {verifier: {model: small, question: 'Right?'}}}\n", "/c", "r.yaml");
+    ASSERT_TRUE(cfg.find_route("r")->cascade.verifier.has_value());
+    EXPECT_EQ(cfg.find_route("r")->cascade.verifier->provider, "local");
+    EXPECT_EQ(cfg.find_route("r")->cascade.verifier->question, "Right?");
+    EXPECT_NE(config_error(base + "routes:\n  - {name: r, tiers: [{model: small}], cascade: {verifier: {model: tiny}}}\n").find("cascade.verifier.model: unknown local model 'tiny'"), std::string::npos);
+    EXPECT_NE(config_error(base + "routes:\n  - {name: r, tiers: [{model: small}], cascade: {verifier: {model: emb}}}\n").find("embedding model"), std::string::npos);
+    EXPECT_NE(config_error(base + "routes:\n  - {name: r, tiers: [{model: small}], cascade: {verifier: {model: m, provider: gone}}}\n").find("unknown provider 'gone'"), std::string::npos);
+    EXPECT_NE(config_error(base + "routes:\n  - {name: r, tiers: [{model: small}], cascade: {verifier: {provider: local}}}\n").find("missing required key 'model'"), std::string::npos);
+}
+
+TEST(CascadeVerifier, RequestCarriesConversationAnswerAndSchema) {
+    VerifierSpec spec;
+    spec.model = "judge";
+    json req = {{"model", "auto"}, {"messages", json::array({{{"role", "system"}, {"content", "Be brief."}},
+                                                              {{"role", "user"}, {"content", json::array({{{"type", "text"}, {"text", "What is 2+2?"}}})}}})}};
+    json v = verifier_request(req, "5", spec);
+    EXPECT_EQ(v["model"], "judge");
+    std::string prompt = v["messages"][0]["content"];
+    EXPECT_NE(prompt.find("system: Be brief."), std::string::npos);
+    EXPECT_NE(prompt.find("user: What is 2+2?"), std::string::npos);
+    EXPECT_NE(prompt.find("Proposed answer:\n5"), std::string::npos);
+    EXPECT_NE(prompt.find(kDefaultVerifierQuestion), std::string::npos);
+    EXPECT_EQ(v["response_format"]["json_schema"]["schema"]["properties"]["verdict"]["enum"], json({"yes", "no"}));
+    spec.question = "Is it arithmetic?";
+    EXPECT_NE(verifier_request(req, "4", spec)["messages"][0]["content"].get<std::string>().find("Is it arithmetic?"), std::string::npos);
+}
+
+TEST(CascadeVerifier, ParsesVerdicts) {
+    EXPECT_EQ(parse_verdict(R"({"verdict": "yes"})"), std::optional<bool>(true));
+    EXPECT_EQ(parse_verdict(R"({ "verdict":"no" })"), std::optional<bool>(false));
+    EXPECT_EQ(parse_verdict("Yes, it is correct."), std::optional<bool>(true));
+    EXPECT_EQ(parse_verdict("  no."), std::optional<bool>(false));
+    EXPECT_EQ(parse_verdict(R"({"verdict": "maybe"})"), std::nullopt);
+    EXPECT_EQ(parse_verdict("nothing useful"), std::nullopt);
+    EXPECT_EQ(parse_verdict(""), std::nullopt);
 }

@@ -1,0 +1,105 @@
+// Router decision latency: how long choosing a tier takes, per request, on this machine.
+//   rules:      extract_features + RoutePolicy::decide over a realistic rule set (regex,
+//               keywords, length, tools, task), for every prompt of the test split
+//   classifier: embedding the prompt with the local embedding model + kNN classify, i.e. the
+//               whole learned decision a request pays for, and classify alone
+//
+//   bench_router --config switchyard.yaml --index models/tasks.index.json
+//                --prompts router/examples/tasks_test.jsonl [--rounds 50]
+// Prints a JSON object with p50/p99 in microseconds.
+#include "config/config.h"
+#include "engine/model_pool.h"
+#include "router/classifier.h"
+#include "router/policy.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+using namespace switchyard;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const char* kRules = R"(
+models:
+  - {name: small, file: s.gguf}
+routes:
+  - name: auto
+    tiers: [{name: small, model: small}, {name: medium, model: small}, {name: large, model: small}]
+    rules:
+      - {name: tools, tools: true, tier: large}
+      - {name: images, images: true, tier: large}
+      - {name: proofs, regex: "\\b(prove|derive|theorem|lemma)\\b", tier: large}
+      - {name: code, regex: "```|\\bdef |\\bclass |#include", tier: medium}
+      - {name: keywords, keywords: [refactor, algorithm, architecture, optimise, optimize], tier: large}
+      - {name: triage, task: classify, tier: small}
+      - {name: long, min_chars: 4000, tier: large}
+)";
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * v.size()))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string config = "switchyard.yaml", index_path = "models/tasks.index.json", prompts = "router/examples/tasks_test.jsonl";
+    int rounds = 50;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string a = argv[i];
+        if (a == "--config") config = argv[i + 1];
+        else if (a == "--index") index_path = argv[i + 1];
+        else if (a == "--prompts") prompts = argv[i + 1];
+        else if (a == "--rounds") rounds = std::stoi(argv[i + 1]);
+    }
+    try {
+        auto examples = router::read_examples_jsonl(prompts);
+        Config rules_cfg = parse_config(kRules, ".", "bench-rules.yaml");
+        router::RoutePolicy policy(rules_cfg.routes[0]);
+        std::vector<nlohmann::json> bodies;
+        for (const auto& e : examples)
+            bodies.push_back({{"model", "auto"}, {"messages", nlohmann::json::array({{{"role", "system"}, {"content", "You are helpful."}},
+                                                                                      {{"role", "user"}, {"content", e.prompt}}})}});
+        std::vector<double> rules_us;
+        std::size_t to_large = 0;
+        for (int r = 0; r < rounds; ++r)
+            for (const auto& b : bodies) {
+                auto t0 = Clock::now();
+                auto d = policy.decide(router::extract_features(b, ""));
+                rules_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+                to_large += d.tier == 2;
+            }
+
+        Config cfg = load_config(config);
+        auto index = router::ClassifierIndex::load(index_path);
+        ModelPool pool(cfg);
+        auto embed = router::pool_embedder(pool, index.embed_model);
+        embed({"warm up"});  // the first call loads the model
+        std::vector<double> full_us, classify_us;
+        for (const auto& e : examples) {
+            auto t0 = Clock::now();
+            auto vec = embed({e.prompt}).front();
+            auto t1 = Clock::now();
+            auto c = router::classify(index, vec, 7);
+            auto t2 = Clock::now();
+            full_us.push_back(std::chrono::duration<double, std::micro>(t2 - t0).count());
+            classify_us.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
+            (void)c;
+        }
+        std::printf("{\"prompts\": %zu, \"rules\": {\"decisions\": %zu, \"p50_us\": %.2f, \"p99_us\": %.2f, \"share_to_large\": %.3f},"
+                    " \"classifier\": {\"embed_model\": \"%s\", \"examples\": %zu, \"p50_us\": %.1f, \"p99_us\": %.1f,"
+                    " \"classify_only_p50_us\": %.1f, \"classify_only_p99_us\": %.1f}}\n",
+                    examples.size(), rules_us.size(), percentile(rules_us, 0.5), percentile(rules_us, 0.99),
+                    double(to_large) / rules_us.size(), index.embed_model.c_str(), index.examples.size(),
+                    percentile(full_us, 0.5), percentile(full_us, 0.99), percentile(classify_us, 0.5), percentile(classify_us, 0.99));
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_router: %s\n", e.what());
+        return 1;
+    }
+}
