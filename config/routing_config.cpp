@@ -2,7 +2,7 @@
 #include "config/yaml_support.h"
 
 #include <cstdlib>
-#include <regex>
+#include "config/rule_regex.h"
 #include <set>
 
 namespace switchyard {
@@ -56,8 +56,8 @@ RuleSpec parse_rule(const YamlCtx& c, const YAML::Node& n, const std::string& pa
     if (n["name"]) r.name = c.get<std::string>(n["name"], path + ".name", "a string");
     if (n["regex"]) {
         r.regex = c.get<std::string>(n["regex"], path + ".regex", "a regular expression");
-        try { std::regex re(r.regex, std::regex::ECMAScript | std::regex::icase); }
-        catch (const std::regex_error& e) { c.fail(n["regex"], path + ".regex", std::string("invalid regular expression: ") + e.what()); }
+        RE2 re(r.regex, rule_regex_options());
+        if (!re.ok()) c.fail(n["regex"], path + ".regex", "invalid regular expression: " + re.error() + " (RE2 syntax)");
     }
     if (n["keywords"]) {
         if (!n["keywords"].IsSequence()) c.fail(n["keywords"], path + ".keywords", "expected a list of words");

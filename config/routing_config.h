@@ -35,7 +35,7 @@ struct TierSpec {
 // A rule sends matching requests straight to a tier. All given conditions must hold.
 struct RuleSpec {
     std::string name;
-    std::string regex;                            // ECMAScript regex over the prompt text
+    std::string regex;                            // RE2 regex over the prompt text, case-insensitive
     std::vector<std::string> keywords;            // any of them (case-insensitive)
     int min_chars = -1;
     int max_chars = -1;

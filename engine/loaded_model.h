@@ -52,6 +52,9 @@ private:
     std::unique_ptr<ChatFormatter> formatter_;
     std::unique_ptr<Scheduler> scheduler_;
     std::mutex embed_mu_;
+    int threads_ = 1;                  // configured CPU threads
+    int embed_threads_ = -1;           // what the context is set to now (embed_mu_)
+    static constexpr int kSingleThreadEmbedTokens = 128;
     std::uint64_t memory_bytes_ = 0;
     double load_seconds_ = 0;
 };
