@@ -70,7 +70,10 @@ RemoteProvider::RemoteProvider(asio::any_io_executor ex, RemoteProviderConfig cf
     : ex_(std::move(ex)),
       cfg_(std::move(cfg)),
       limiter_(cfg_.max_concurrency),
-      breaker_(cfg_.breaker_failures, cfg_.breaker_cooldown) {
+      breaker_(cfg_.breaker_failures, cfg_.breaker_cooldown),
+      // Idle for less than 20 s: below the keep-alive timeouts of common servers (Switchyard's own
+      // is 60 s, nginx's 75 s, llama-server's 5 s is the exception a stale retry covers).
+      pool_(static_cast<std::size_t>(std::max(1, cfg_.max_concurrency)), std::chrono::seconds(20)) {
     std::string err;
     if (!parse_url(cfg_.base_url, url_, err))
         throw std::invalid_argument("provider '" + cfg_.name + "': " + err + " (got '" + cfg_.base_url + "')");
@@ -97,7 +100,7 @@ http::request<http::string_body> RemoteProvider::make_request(http::verb verb, c
         req.set(http::field::content_type, "application/json");
         req.body() = body;
     }
-    req.keep_alive(false);  // one request per connection; tell the upstream not to hold it open
+    req.keep_alive(verb == http::verb::post);  // calls reuse connections (pool_); probes do not
     req.prepare_payload();
     return req;
 }
@@ -201,14 +204,34 @@ asio::awaitable<ProviderResult> RemoteProvider::chat(const json& request, const 
 
 asio::awaitable<void> RemoteProvider::attempt(const Call& call, ProviderResult& r, Attempt& a) {
     auto ex = co_await asio::this_coro::executor;
-    UpstreamConnection conn(ex, tls_, url_);
+    // Returned to the pool at the end of the attempt if its response was read to the end.
+    struct Lease {
+        ConnectionPool& pool;
+        std::unique_ptr<UpstreamConnection> c;
+        ~Lease() { pool.give_back(std::move(c)); }
+    } lease{pool_, pool_.take()};
+    bool reused = lease.c != nullptr;
     beast::error_code ec;
-    co_await conn.connect(call.deadline, Clock::now() + cfg_.connect_timeout, ec);
-    if (!ec) {
-        auto req = make_request(http::verb::post, call.target, call.payload, call.stream);
-        co_await conn.write(req, call.deadline, ec);
+    auto req = make_request(http::verb::post, call.target, call.payload, call.stream);
+    for (;;) {
+        if (!lease.c) {
+            lease.c = std::make_unique<UpstreamConnection>(ex, tls_, url_);
+            co_await lease.c->connect(call.deadline, Clock::now() + cfg_.connect_timeout, ec);
+        }
+        if (!ec) co_await lease.c->write(req, call.deadline, ec);
+        if (!ec) co_await lease.c->read_header(call.deadline, ec);
+        // A kept-alive connection the upstream closed meanwhile fails before any response byte:
+        // that says nothing about the upstream's health, so try once more on a new connection.
+        if (ec && reused && ec != beast::error::timeout) {
+            lease.c->close();
+            lease.c.reset();
+            reused = false;
+            ec = {};
+            continue;
+        }
+        break;
     }
-    if (!ec) co_await conn.read_header(call.deadline, ec);
+    UpstreamConnection& conn = *lease.c;
     if (ec) {
         transport_failure(call, conn, ec, r, a);
         co_return;

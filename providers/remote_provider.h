@@ -57,6 +57,7 @@ public:
     const RemoteProviderConfig& config() const { return cfg_; }
     const CircuitBreaker& breaker() const { return breaker_; }
     int in_flight() const { return limiter_.in_flight(); }
+    std::size_t idle_connections() const { return pool_.idle(); }
     std::string upstream_model(const std::string& model) const;
 
 private:
@@ -76,6 +77,7 @@ private:
     std::shared_ptr<asio::ssl::context> tls_;
     AsyncLimiter limiter_;
     CircuitBreaker breaker_;
+    ConnectionPool pool_;
 };
 
 }  // namespace switchyard::providers

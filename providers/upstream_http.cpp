@@ -97,8 +97,6 @@ UpstreamConnection::UpstreamConnection(asio::any_io_executor ex, std::shared_ptr
     : ex_(std::move(ex)), tls_ctx_(std::move(tls)), url_(url) {
     if (url_.tls) tls_ = std::make_unique<ssl::stream<beast::tcp_stream>>(ex_, *tls_ctx_);
     else plain_ = std::make_unique<beast::tcp_stream>(ex_);
-    parser_.header_limit(64 * 1024);  // CDNs in front of hosted APIs send large header sets
-    parser_.body_limit(std::numeric_limits<std::uint64_t>::max());  // callers bound what they keep
 }
 
 UpstreamConnection::~UpstreamConnection() = default;
@@ -144,8 +142,11 @@ asio::awaitable<void> UpstreamConnection::write(http::request<http::string_body>
 asio::awaitable<void> UpstreamConnection::read_header(Clock::time_point deadline, beast::error_code& ec) {
     stage_ = Stage::read_header;
     arm(deadline);
-    if (tls_) co_await http::async_read_header(*tls_, buffer_, parser_, asio::redirect_error(asio::use_awaitable, ec));
-    else co_await http::async_read_header(*plain_, buffer_, parser_, asio::redirect_error(asio::use_awaitable, ec));
+    parser_.emplace();
+    parser_->header_limit(64 * 1024);  // CDNs in front of hosted APIs send large header sets
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());  // callers bound what they keep
+    if (tls_) co_await http::async_read_header(*tls_, buffer_, *parser_, asio::redirect_error(asio::use_awaitable, ec));
+    else co_await http::async_read_header(*plain_, buffer_, *parser_, asio::redirect_error(asio::use_awaitable, ec));
 }
 
 asio::awaitable<void> UpstreamConnection::read_some(std::string& out, Clock::time_point deadline, beast::error_code& ec) {
@@ -153,30 +154,62 @@ asio::awaitable<void> UpstreamConnection::read_some(std::string& out, Clock::tim
     // as its bytes are in instead of when a buffer fills up.
     stage_ = Stage::read_body;
     arm(deadline);
-    auto& body = parser_.get().body();
+    auto& body = parser_->get().body();
     body.data = scratch_.data();
     body.size = scratch_.size();
-    if (tls_) co_await http::async_read_some(*tls_, buffer_, parser_, asio::redirect_error(asio::use_awaitable, ec));
-    else co_await http::async_read_some(*plain_, buffer_, parser_, asio::redirect_error(asio::use_awaitable, ec));
+    if (tls_) co_await http::async_read_some(*tls_, buffer_, *parser_, asio::redirect_error(asio::use_awaitable, ec));
+    else co_await http::async_read_some(*plain_, buffer_, *parser_, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == http::error::need_buffer) ec = {};  // scratch full: not an error, just read again
     out.append(scratch_.data(), scratch_.size() - body.size);
     body.data = nullptr;
 }
 
-int UpstreamConnection::status() const { return parser_.get().result_int(); }
+int UpstreamConnection::status() const { return parser_ ? parser_->get().result_int() : 0; }
 
 std::optional<std::string> UpstreamConnection::header(std::string_view name) const {
-    auto it = parser_.get().find(beast::string_view(name.data(), name.size()));
-    if (it == parser_.get().end()) return std::nullopt;
+    if (!parser_) return std::nullopt;
+    auto it = parser_->get().find(beast::string_view(name.data(), name.size()));
+    if (it == parser_->get().end()) return std::nullopt;
     return std::string(it->value());
 }
 
-bool UpstreamConnection::body_done() const { return parser_.is_done(); }
+bool UpstreamConnection::body_done() const { return parser_ && parser_->is_done(); }
+
+bool UpstreamConnection::reusable() const {
+    return !closed_ && parser_ && parser_->is_done() && parser_->keep_alive() && tcp_is_open();
+}
 
 void UpstreamConnection::close() {
+    closed_ = true;
     beast::error_code ignored;
     tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
     tcp().close();
+}
+
+std::unique_ptr<UpstreamConnection> ConnectionPool::take() {
+    std::lock_guard lock(mu_);
+    const auto now = UpstreamConnection::Clock::now();
+    while (!idle_.empty()) {
+        auto conn = std::move(idle_.back());
+        idle_.pop_back();
+        if (now - conn->idle_since < max_idle_time_) return conn;
+        conn->close();  // the upstream has probably dropped it by now
+    }
+    return nullptr;
+}
+
+void ConnectionPool::give_back(std::unique_ptr<UpstreamConnection> conn) {
+    if (!conn) return;
+    if (!conn->reusable()) { conn->close(); return; }
+    conn->idle_since = UpstreamConnection::Clock::now();
+    std::lock_guard lock(mu_);
+    if (idle_.size() >= max_idle_) { conn->close(); return; }
+    idle_.push_back(std::move(conn));
+}
+
+std::size_t ConnectionPool::idle() const {
+    std::lock_guard lock(mu_);
+    return idle_.size();
 }
 
 const char* to_string(UpstreamConnection::Stage s) {

@@ -1,9 +1,14 @@
-// Minimal async HTTP/1.1 client for talking to OpenAI-compatible upstreams: one request per
-// connection, plain TCP for http:// and TLS (SNI, peer and host name verified) for https://.
+// Minimal async HTTP/1.1 client for talking to OpenAI-compatible upstreams: plain TCP for
+// http:// and TLS (SNI, peer and host name verified) for https://. A connection serves one
+// request at a time and, when the upstream keeps it alive, later ones (ConnectionPool).
 // The response body is handed out piece by piece as it arrives, so SSE streams are relayed
 // without buffering. Deadlines use beast::tcp_stream's own timer, which closes the socket when
 // it fires: that is how a whole-call timeout cancels a read in progress.
 #pragma once
+
+#include <mutex>
+#include <optional>
+#include <vector>
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -60,11 +65,15 @@ public:
     bool body_done() const;
     // Closes the socket now: cancels the request (the upstream sees the client gone).
     void close();
+    // The last response was read to its end and the upstream keeps the connection open.
+    bool reusable() const;
+    Clock::time_point idle_since{};
     // The step of the last failed call, for error messages.
     Stage stage() const { return stage_; }
 
 private:
     beast::tcp_stream& tcp();
+    bool tcp_is_open() const { return tls_ ? tls_->next_layer().socket().is_open() : plain_->socket().is_open(); }
     void arm(Clock::time_point deadline);
 
     asio::any_io_executor ex_;
@@ -73,11 +82,32 @@ private:
     std::unique_ptr<beast::tcp_stream> plain_;
     std::unique_ptr<asio::ssl::stream<beast::tcp_stream>> tls_;
     beast::flat_buffer buffer_;
-    http::response_parser<http::buffer_body> parser_;
+    std::optional<http::response_parser<http::buffer_body>> parser_;  // one per response
+    bool closed_ = false;
     std::array<char, 16 * 1024> scratch_;  // body bytes land here, then are appended to the caller's string
     Stage stage_ = Stage::resolve;
 };
 
 const char* to_string(UpstreamConnection::Stage s);
+
+// Idle keep-alive connections to one upstream, handed to later calls: a request then skips the
+// TCP (and TLS) handshake, and a busy gateway does not leave a TIME_WAIT socket per request.
+// Thread-safe; a connection is owned by one call at a time.
+class ConnectionPool {
+public:
+    ConnectionPool(std::size_t max_idle, std::chrono::milliseconds max_idle_time)
+        : max_idle_(max_idle), max_idle_time_(max_idle_time) {}
+    // The most recently used idle connection that is not too old, or null.
+    std::unique_ptr<UpstreamConnection> take();
+    // Keeps the connection if its last response allows reuse and there is room; else closes it.
+    void give_back(std::unique_ptr<UpstreamConnection> conn);
+    std::size_t idle() const;
+
+private:
+    mutable std::mutex mu_;
+    std::vector<std::unique_ptr<UpstreamConnection>> idle_;
+    std::size_t max_idle_;
+    std::chrono::milliseconds max_idle_time_;
+};
 
 }  // namespace switchyard::providers

@@ -13,7 +13,8 @@ Endpoints:
   POST /v1/chat/completions   behaviour chosen by the request's "model" (below)
   GET  /v1/models             a model list (health probes)
   GET  /__requests            JSON list of every chat request body received, in order
-  GET  /__requests?detail=1   the same as objects {method, path, headers, body}
+  GET  /__requests?detail=1   the same as objects {method, path, headers, body, peer}
+                              (peer: the client's port, which tells connections apart)
   POST /__reset               forget recorded requests and per-model counters
 
 Model name syntax: BEHAVIOUR[:N][#TAG]. N is a behaviour parameter; TAG only makes the name
@@ -33,6 +34,8 @@ whole name). Behaviours:
   tools            streams (or returns) a get_weather tool call, arguments in fragments
   echo             the answer's content is the JSON of the request body it received
   echo-headers     the answer's content is the JSON of the request headers it received
+  hangup-after     answers like ok (keep-alive headers and all), then closes the connection
+                   without saying so: the next request on it finds a dead kept-alive socket
 """
 import argparse
 import json
@@ -167,7 +170,8 @@ class Handler(BaseHTTPRequestHandler):
             body = raw.decode(errors="replace")
         headers = {k.lower(): v for k, v in self.headers.items()}
         with LOCK:
-            REQUESTS.append({"method": "POST", "path": self.path, "headers": headers, "body": body})
+            REQUESTS.append({"method": "POST", "path": self.path, "headers": headers, "body": body,
+                             "peer": self.client_address[1]})
         if not isinstance(body, dict):
             self.send_error_json(400, "body is not a JSON object", "invalid_request_error")
             return
@@ -230,6 +234,8 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 tools = [TOOL_CALL] if behaviour == "tools" else None
                 self.send_json(200, completion(model, text, tools, logprobs))
+                if behaviour == "hangup-after":
+                    self.close_connection = True
             return
 
         self.start_stream()

@@ -176,6 +176,43 @@ TEST_F(RemoteProviderTest, NonStreamedAnswer) {
     EXPECT_FALSE(p.is_local());
 }
 
+// Requests the upstream recorded for one model name, with the client port they came from.
+std::vector<json> requests_from(int port, const std::string& model) {
+    std::vector<json> out;
+    for (const auto& r : get_json(port, "/__requests?detail=1"))
+        if (r["body"].is_object() && r["body"].value("model", "") == model) out.push_back(r);
+    return out;
+}
+
+TEST_F(RemoteProviderTest, KeepAliveConnectionsAreReused) {
+    RemoteProvider p(io_.get_executor(), config());
+    json req = {{"model", "ok#reuse"}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}};
+    for (int i = 0; i < 3; ++i) {
+        auto r = run(p.chat(req, nullptr));
+        ASSERT_EQ(r.status, 200) << r.error;
+        EXPECT_EQ(p.idle_connections(), 1u) << "the connection went back to the pool";
+    }
+    auto seen = requests_from(upstream_->port(), "ok#reuse");
+    ASSERT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen[0]["peer"], seen[1]["peer"]);
+    EXPECT_EQ(seen[1]["peer"], seen[2]["peer"]) << "one TCP connection served all three calls";
+}
+
+TEST_F(RemoteProviderTest, AKeptAliveConnectionTheUpstreamDroppedIsReplacedQuietly) {
+    RemoteProvider p(io_.get_executor(), config());
+    json req = {{"model", "hangup-after#stale"}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}};
+    auto first = run(p.chat(req, nullptr));
+    ASSERT_EQ(first.status, 200) << first.error;
+    std::this_thread::sleep_for(100ms);  // the upstream closes its end after answering
+    auto second = run(p.chat(req, nullptr));
+    EXPECT_EQ(second.status, 200) << second.error;
+    EXPECT_EQ(second.retries, 0) << "a stale pooled connection is not an upstream failure";
+    EXPECT_EQ(p.breaker().consecutive_failures(), 0);
+    auto seen = requests_from(upstream_->port(), "hangup-after#stale");
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_NE(seen[0]["peer"], seen[1]["peer"]) << "the second call had to open a new connection";
+}
+
 TEST_F(RemoteProviderTest, StreamedAnswerRelaysChunksInOrderAndReadsUsage) {
     RemoteProvider p(io_.get_executor(), config());
     json req = {{"model", "ok"}, {"stream", true}, {"messages", json::array()}};
