@@ -48,6 +48,7 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx) {
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         json data = json::array();
         for (const auto& m : ctx.pool.status()) data.push_back(model_json(m));
+        for (auto& p : pipeline_models(ctx)) data.push_back(std::move(p));
         rec.status = 200;
         json body = {{"object", "list"}, {"data", data}};
         co_await respond_json(ex, 200, body.dump());

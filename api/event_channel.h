@@ -1,7 +1,9 @@
-// Hands generation events from the scheduler thread to a connection's coroutine without blocking
-// either: the producer queues and pokes a timer on the connection's executor; the consumer
-// drains the queue or sleeps on that timer. The engine always ends with a done/error event, so
-// a waiting consumer is always woken.
+// Hands items from a worker thread (the scheduler, a pipeline run) to a connection's coroutine
+// without blocking either: the producer queues and pokes a timer on the connection's executor;
+// the consumer drains the queue or sleeps on that timer. Producers always end with a final item
+// (a done/error event, a pipeline result), so a waiting consumer is always woken.
+// The consumer's executor must be a strand (or a single thread): the wake-up is posted there, and
+// on a multi-threaded executor it could run between the consumer's empty check and its wait.
 #pragma once
 
 #include "engine/generation.h"
@@ -15,26 +17,27 @@
 
 namespace switchyard::api {
 
-class EventChannel : public std::enable_shared_from_this<EventChannel> {
+template <class T>
+class AsyncQueue : public std::enable_shared_from_this<AsyncQueue<T>> {
 public:
-    explicit EventChannel(boost::asio::any_io_executor ex) : timer_(ex, boost::asio::steady_timer::time_point::max()) {}
+    explicit AsyncQueue(boost::asio::any_io_executor ex) : timer_(ex, boost::asio::steady_timer::time_point::max()) {}
 
     // Producer side: any thread.
-    void push(GenerationEvent&& ev) {
+    void push(T&& item) {
         {
             std::lock_guard lock(mu_);
-            queue_.push_back(std::move(ev));
+            queue_.push_back(std::move(item));
         }
-        boost::asio::post(timer_.get_executor(), [self = shared_from_this()] { self->timer_.cancel(); });
+        boost::asio::post(timer_.get_executor(), [self = this->shared_from_this()] { self->timer_.cancel(); });
     }
 
-    // Consumer side: the connection's coroutine. Returns at least one event.
-    boost::asio::awaitable<std::vector<GenerationEvent>> next() {
+    // Consumer side: the connection's coroutine. Returns at least one item.
+    boost::asio::awaitable<std::vector<T>> next() {
         for (;;) {
             {
                 std::lock_guard lock(mu_);
                 if (!queue_.empty()) {
-                    std::vector<GenerationEvent> out(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+                    std::vector<T> out(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
                     queue_.clear();
                     co_return out;
                 }
@@ -45,14 +48,20 @@ public:
         }
     }
 
-    EventSink sink() {
-        return [self = shared_from_this()](GenerationEvent&& ev) { self->push(std::move(ev)); };
-    }
-
 private:
     std::mutex mu_;
-    std::deque<GenerationEvent> queue_;
+    std::deque<T> queue_;
     boost::asio::steady_timer timer_;
+};
+
+// Generation events of one request, fed by the model's scheduler thread.
+class EventChannel : public AsyncQueue<GenerationEvent> {
+public:
+    using AsyncQueue<GenerationEvent>::AsyncQueue;
+    EventSink sink() {
+        auto self = std::static_pointer_cast<EventChannel>(shared_from_this());
+        return [self](GenerationEvent&& ev) { self->push(std::move(ev)); };
+    }
 };
 
 }  // namespace switchyard::api

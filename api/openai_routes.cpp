@@ -201,11 +201,16 @@ asio::awaitable<void> handle_generation(ServerContext& ctx, const Request& req, 
 void register_openai_routes(HttpServer& http, ServerContext& ctx) {
     http.route(http::verb::post, "/v1/chat/completions", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
         // Parsed once here: route names ("auto", ...) go through the router, model names keep the direct path.
-        json peek = ctx.router ? json::parse(req.body(), nullptr, false) : json();
-        if (ctx.router) {
-            if (peek.is_object() && peek.contains("model") && peek["model"].is_string() &&
-                ctx.router->has_route(peek["model"].get<std::string>()) && !ctx.draining) {
+        // Pipeline names run their pipeline.
+        json peek = ctx.router || ctx.pipelines ? json::parse(req.body(), nullptr, false) : json();
+        if (peek.is_object() && peek.contains("model") && peek["model"].is_string() && !ctx.draining) {
+            const std::string name = peek["model"].get<std::string>();
+            if (ctx.router && ctx.router->has_route(name)) {
                 co_await handle_routed(ctx, req, ex, peek);
+                co_return;
+            }
+            if (is_pipeline(ctx, name)) {
+                co_await handle_pipeline_chat(ctx, req, ex, peek);
                 co_return;
             }
         }

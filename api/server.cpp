@@ -2,6 +2,7 @@
 
 #include "providers/local_provider.h"
 #include "providers/remote_factory.h"
+#include "api/pipeline_host.h"
 #include "router/router.h"
 
 #include <cstdio>
@@ -128,9 +129,14 @@ Server::Server(Config config, std::ostream* access_log)
         ctx_->router = router_.get();
         if (request_log_) restore_router_state();
     }
+    if (!config_.pipelines.files.empty()) {
+        pipelines_ = std::make_unique<PipelineHost>(config_, pool_, router_.get(), http_.io().get_executor());
+        ctx_->pipelines = pipelines_.get();
+    }
     register_basic_routes(http_, *ctx_);
     register_route_routes(http_, *ctx_);
     register_feedback_routes(http_, *ctx_);
+    register_pipeline_routes(http_, *ctx_);
     register_openai_routes(http_, *ctx_);
 }
 
@@ -151,6 +157,7 @@ void Server::restore_router_state() {
 }
 
 Server::~Server() {
+    pipelines_.reset();  // cancels runs and waits: they may be waiting on the io threads
     http_.stop();
     pool_.shutdown();
     blocking_.join();

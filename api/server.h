@@ -37,6 +37,7 @@ private:
     AccessLog log_;
     std::unique_ptr<RequestLog> request_log_;
     std::unique_ptr<router::Router> router_;   // destroyed after ctx_ users; flushes on destruction
+    std::unique_ptr<PipelineHost> pipelines_;  // reset first in ~Server: its runs call the router and pool
     std::unique_ptr<ServerContext> ctx_;
     HttpServer http_;
     asio::signal_set signals_;

@@ -19,6 +19,7 @@
 #include <vector>
 
 namespace switchyard::router { class Router; }
+namespace switchyard::api { class PipelineHost; }
 
 namespace switchyard::api {
 
@@ -41,6 +42,7 @@ struct ServerContext {
     std::vector<ApiKeySpec> api_keys;    // named keys (server.api_keys)
     RequestLog* request_log = nullptr;   // SQLite log, when configured
     router::Router* router = nullptr;    // routes (virtual model names), when configured
+    PipelineHost* pipelines = nullptr;   // pipelines (also model names), when configured
     bool log_content = false;            // store prompt/answer text in it
     std::atomic<bool> draining{false};
 
@@ -81,6 +83,11 @@ void register_openai_routes(HttpServer& http, ServerContext& ctx);   // chat + c
 void register_basic_routes(HttpServer& http, ServerContext& ctx);    // models, embeddings, health, metrics
 void register_feedback_routes(HttpServer& http, ServerContext& ctx); // /v1/feedback, /v1/route/bumps
 void register_route_routes(HttpServer& http, ServerContext& ctx);    // /v1/route/explain
+void register_pipeline_routes(HttpServer& http, ServerContext& ctx); // /v1/pipelines, /v1/pipelines/{name}/run
+bool is_pipeline(const ServerContext& ctx, const std::string& model);
+nlohmann::json pipeline_models(const ServerContext& ctx);           // /v1/models entries
+// /v1/chat/completions for a pipeline name (body already parsed).
+asio::awaitable<void> handle_pipeline_chat(ServerContext& ctx, const Request& req, Exchange& ex, const nlohmann::json& body);
 // /v1/chat/completions for a route name (body already parsed; "model" names a route).
 asio::awaitable<void> handle_routed(ServerContext& ctx, const Request& req, Exchange& ex, const nlohmann::json& body);
 

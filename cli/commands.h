@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace switchyard::cli {
 
@@ -34,5 +35,19 @@ struct RouterTrainOptions {
 };
 int cmd_router_train(const CommonOptions& common, const RouterTrainOptions& options);
 int cmd_router_classify(const CommonOptions& common, const std::string& index, const std::string& prompt, int k);
+
+struct PipelineRunOptions {
+    std::string file;
+    std::vector<std::string> inputs;        // NAME=VALUE, parsed by the input's declared type
+    std::vector<std::string> input_files;   // NAME=PATH: file contents, or a folder
+    bool json = false;                      // one JSON object (outputs, node timings) on stdout
+    bool no_cache = false;
+    std::string cache_dir;                  // "" = ~/.cache/switchyard/pipelines
+    bool no_progress = false;
+    int parallel = 2;                       // nodes running at once
+};
+int cmd_pipeline_run(const CommonOptions& common, const PipelineRunOptions& options);
+int cmd_pipeline_check(const CommonOptions& common, const std::string& file);
+int cmd_pipeline_nodes(bool json);
 
 }  // namespace switchyard::cli

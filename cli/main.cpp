@@ -1,4 +1,4 @@
-// `switchyard`: serve the OpenAI-compatible API, run a prompt, list models, pull model files.
+// `switchyard`: serve the OpenAI-compatible API, run a prompt or a pipeline, list models, pull model files.
 #include "cli/commands.h"
 #include "cli/pull.h"
 
@@ -80,6 +80,25 @@ int main(int argc, char** argv) {
     rclassify->add_option("prompt", cprompt, "The prompt")->required();
     rclassify->add_option("-k", ck, "Neighbours that vote")->capture_default_str();
 
+    auto* pipelinecmd = app.add_subcommand("pipeline", "Run and check YAML pipelines (pipeline/examples/)");
+    pipelinecmd->require_subcommand(1);
+    auto* prun = pipelinecmd->add_subcommand("run", "Run a pipeline: streams the final text, then outputs and node timings");
+    PipelineRunOptions plopt;
+    prun->add_option("file", plopt.file, "Pipeline YAML file")->required();
+    prun->add_option("--input", plopt.inputs, "NAME=VALUE (text as is; json and list inputs as JSON)");
+    prun->add_option("--input-file", plopt.input_files, "NAME=PATH: the file's contents, or a folder");
+    prun->add_flag("--json", plopt.json, "Print one JSON object: outputs, node statuses and timings");
+    prun->add_flag("--no-cache", plopt.no_cache, "Run every node (neither read nor write the node cache)");
+    prun->add_option("--cache-dir", plopt.cache_dir, "Node cache folder (default: ~/.cache/switchyard/pipelines)");
+    prun->add_flag("--no-progress", plopt.no_progress, "Do not draw a progress bar");
+    prun->add_option("--parallel", plopt.parallel, "Nodes running at once")->capture_default_str()->check(CLI::PositiveNumber);
+    auto* pcheck = pipelinecmd->add_subcommand("check", "Validate a pipeline file (types, wiring, model names) without loading models");
+    std::string check_file;
+    pcheck->add_option("file", check_file, "Pipeline YAML file")->required();
+    auto* pnodes = pipelinecmd->add_subcommand("nodes", "List node types with their params and ports");
+    bool nodes_json = false;
+    pnodes->add_flag("--json", nodes_json, "As JSON");
+
     CLI11_PARSE(app, argc, argv);
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
@@ -89,6 +108,9 @@ int main(int argc, char** argv) {
     if (*logs) return cmd_logs(common, lopt);
     if (*fexport) return cmd_feedback_export(common, export_out);
     if (*rtrain) return cmd_router_train(common, topt);
+    if (*prun) return cmd_pipeline_run(common, plopt);
+    if (*pcheck) return cmd_pipeline_check(common, check_file);
+    if (*pnodes) return cmd_pipeline_nodes(nodes_json);
     if (*rclassify) return cmd_router_classify(common, index_path, cprompt, ck);
     if (*pull) {
         popt.dest_dir = dest;

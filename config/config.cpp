@@ -167,7 +167,26 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
     Config cfg;
     cfg.source = source_name;
     if (!root.IsMap()) c.fail(root, "(top level)", "expected a mapping with 'models:'");
-    c.only_keys(root, "(top level)", {"server", "models_dir", "memory_budget", "models", "log", "providers", "routes"});
+    c.only_keys(root, "(top level)", {"server", "models_dir", "memory_budget", "models", "log", "providers", "routes", "pipelines"});
+    if (root["pipelines"]) {
+        const auto& pl = root["pipelines"];
+        c.only_keys(pl, "pipelines", {"files", "cache_dir", "parallel"});
+        if (pl["files"]) {
+            if (!pl["files"].IsSequence()) c.fail(pl["files"], "pipelines.files", "expected a list of pipeline YAML files");
+            for (std::size_t i = 0; i < pl["files"].size(); ++i) {
+                std::filesystem::path p = c.get<std::string>(pl["files"][i], "pipelines.files[" + std::to_string(i) + "]", "a path");
+                p = p.is_absolute() ? p : base_dir / p;
+                if (!std::filesystem::exists(p))
+                    c.fail(pl["files"][i], "pipelines.files[" + std::to_string(i) + "]", "no such file: " + p.string());
+                cfg.pipelines.files.push_back(p.lexically_normal());
+            }
+        }
+        if (pl["cache_dir"]) {
+            std::filesystem::path d = c.get<std::string>(pl["cache_dir"], "pipelines.cache_dir", "a path");
+            cfg.pipelines.cache_dir = d.is_absolute() ? d : base_dir / d;
+        }
+        if (pl["parallel"]) cfg.pipelines.parallel = c.get_int(pl["parallel"], "pipelines.parallel", 1, 64);
+    }
     if (root["log"]) {
         const auto& l = root["log"];
         c.only_keys(l, "log", {"path", "content"});

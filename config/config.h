@@ -70,6 +70,13 @@ struct ServerSpec {
     std::vector<ApiKeySpec> api_keys;            // named keys; with any key configured, auth is required
 };
 
+// Pipelines the server offers (pipeline/): their files, validated at start.
+struct PipelinesSpec {
+    std::vector<std::filesystem::path> files;    // absolute after loading
+    std::filesystem::path cache_dir;             // node outputs on disk ("" = in memory only)
+    int parallel = 2;                            // nodes of one run at once
+};
+
 struct Config {
     std::filesystem::path source;                // the file it came from ("" for defaults)
     ServerSpec server;
@@ -80,6 +87,7 @@ struct Config {
     std::vector<RouteSpec> routes;
     std::filesystem::path log_path;              // SQLite request log ("" = none)
     bool log_content = false;                    // also store prompt and answer text
+    PipelinesSpec pipelines;
 
     // Finds a model by name or alias; nullptr if none.
     const ModelSpec* find_model(const std::string& name_or_alias) const;

@@ -1,0 +1,77 @@
+#include "api/pipeline_host.h"
+
+#include <thread>
+
+namespace switchyard::api {
+
+using json = nlohmann::json;
+
+PipelineHost::PipelineHost(const Config& config, ModelPool& pool, router::Router* router, boost::asio::any_io_executor io)
+    : services_(pool, router, std::move(io)), cache_(config.pipelines.cache_dir), parallel_(config.pipelines.parallel) {
+    std::string problems;
+    auto known = [&config](const std::string& m) { return config.find_model(m) != nullptr || config.find_route(m) != nullptr; };
+    for (const auto& file : config.pipelines.files) {
+        try {
+            auto def = pipeline::load_pipeline_file(file);
+            for (const auto& p : pipeline::check_pipeline(def, pipeline::builtin_nodes(), known)) problems += "\n  " + p;
+            if (config.find_model(def.name) || config.find_route(def.name))
+                problems += "\n  " + file.string() + ": pipeline name '" + def.name + "' is already a model or route name";
+            else if (defs_.count(def.name))
+                problems += "\n  " + file.string() + ": pipeline name '" + def.name + "' is used twice";
+            else
+                defs_.emplace(def.name, std::move(def));
+        } catch (const pipeline::PipelineError& e) {
+            for (const auto& p : e.problems) problems += "\n  " + p;
+            if (e.problems.empty()) problems += "\n  " + std::string(e.what());
+        } catch (const std::exception& e) {
+            problems += "\n  " + file.string() + ": " + e.what();
+        }
+    }
+    if (!problems.empty()) throw ConfigError(config.source.string() + ": pipelines.files: invalid pipeline(s):" + problems);
+}
+
+PipelineHost::~PipelineHost() {
+    std::unique_lock lock(mu_);
+    for (auto& c : cancels_) c->store(true);
+    idle_.wait(lock, [this] { return running_ == 0; });
+}
+
+const pipeline::PipelineDefinition* PipelineHost::find(const std::string& name) const {
+    auto it = defs_.find(name);
+    return it == defs_.end() ? nullptr : &it->second;
+}
+
+void PipelineHost::start(const pipeline::PipelineDefinition& def, json inputs, std::shared_ptr<std::atomic<bool>> cancel,
+                         Emit emit, std::string stream_node) {
+    {
+        std::lock_guard lock(mu_);
+        ++running_;
+        cancels_.push_back(cancel);
+    }
+    std::thread([this, &def, inputs = std::move(inputs), cancel, emit = std::move(emit), stream_node = std::move(stream_node)] {
+        pipeline::RunOptions opt;
+        opt.parallelism = parallel_;
+        opt.cache = &cache_;
+        opt.cancel = cancel.get();
+        opt.stream_node = stream_node;
+        opt.on_progress = [&emit](const pipeline::ProgressEvent& ev) { emit(pipeline::to_json(ev)); };
+        opt.on_token = [&emit](const std::string& node, const std::string& piece) {
+            emit(json{{"event", "token"}, {"node", node}, {"text", piece}});
+        };
+        json result;
+        try {
+            pipeline::Executor exec(pipeline::builtin_nodes(), services_);
+            result = pipeline::to_json(exec.run(def, inputs, opt));
+        } catch (const std::exception& e) {
+            result = {{"ok", false}, {"error", e.what()}};
+        }
+        result["event"] = "result";
+        emit(std::move(result));
+        std::lock_guard lock(mu_);
+        --running_;
+        std::erase(cancels_, cancel);
+        idle_.notify_all();
+    }).detach();
+}
+
+}  // namespace switchyard::api
