@@ -69,6 +69,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--no-litellm", action="store_true")
+    ap.add_argument("--io-threads", type=int, default=1, help="Switchyard's server.io_threads")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sy-gateway-bench-"))
     body_file = work / "body.json"
@@ -81,7 +82,7 @@ def main() -> int:
 
         sy_port = free_port()
         (work / "switchyard.yaml").write_text(f"""
-server: {{host: 127.0.0.1, port: {sy_port}, io_threads: 2}}
+server: {{host: 127.0.0.1, port: {sy_port}, io_threads: {args.io_threads}}}
 models_dir: {json.dumps(str(ROOT / 'models'))}
 models:
   - {{name: gemma-3-270m, file: gemma-3-270m-q4_k_m.gguf}}

@@ -65,7 +65,12 @@ std::shared_ptr<LoadedModel> LoadedModel::load(const ModelSpec& spec) {
 
     const bool embedding = spec.kind == ModelKind::embedding;
     auto cp = llama_context_default_params();
-    int threads = spec.threads > 0 ? spec.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    // Default: every core but one. ggml's threads meet at a spinning barrier after each op, so
+    // one thread descheduled by another busy process stalls all of them for a time slice, at
+    // every op: with all cores in use and any other load, decoding slowed ~100x here (2 cores).
+    // A free core keeps the team on CPU; on 2 cores that means one thread and no barriers.
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    int threads = spec.threads > 0 ? spec.threads : static_cast<int>(std::max(1u, cores - 1));
     cp.n_threads = threads;
     lm->threads_ = lm->embed_threads_ = threads;
     cp.n_threads_batch = threads;

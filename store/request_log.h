@@ -110,6 +110,8 @@ private:
     std::uint64_t enqueued_ = 0;
     std::uint64_t written_ = 0;
     bool stopping_ = false;
+    bool flush_wanted_ = false;          // flush() is waiting: write what is queued now
+    static constexpr std::size_t kBatch = 64;
     std::thread writer_;
 };
 
