@@ -50,4 +50,33 @@ int cmd_pipeline_run(const CommonOptions& common, const PipelineRunOptions& opti
 int cmd_pipeline_check(const CommonOptions& common, const std::string& file);
 int cmd_pipeline_nodes(bool json);
 
+// `switchyard eval` (eval/README.md).
+struct EvalRunOptions {
+    std::string dataset;                 // JSONL cases
+    std::vector<std::string> policies;   // LABEL=ROUTE_OR_MODEL
+    std::string reference = "large";     // the always-large policy: quality fractions and the sweep
+    std::string small = "small";         // the always-small policy: the sweep's cheap side
+    int concurrency = 2;
+    int limit = 0;                       // > 0: that many cases, classes taken in turn
+    int max_tokens = 0;                  // > 0: overrides every case's max_tokens
+    std::vector<std::string> prices;     // MODEL=IN:OUT, USD per 1M tokens, for unpriced local models
+    std::string cache_dir;               // "" = ~/.cache/switchyard/eval
+    bool no_cache = false;
+    bool no_progress = false;
+    std::string out = "eval-out";
+};
+int cmd_eval_run(const CommonOptions& common, const EvalRunOptions& options);
+struct EvalOfflineOptions {
+    std::string outcomes;                // JSONL table of per-prompt outcomes
+    std::string small, large;            // model names in the table ("" = from its meta line or cost)
+    std::string out = "eval-out";
+};
+int cmd_eval_offline(const EvalOfflineOptions& options);
+struct EvalFromLogOptions {
+    std::string out;                     // dataset JSONL to write
+    std::string checker = "normalized";
+    std::string judge_model;
+};
+int cmd_eval_from_log(const CommonOptions& common, const EvalFromLogOptions& options);
+
 }  // namespace switchyard::cli

@@ -99,6 +99,35 @@ int main(int argc, char** argv) {
     bool nodes_json = false;
     pnodes->add_flag("--json", nodes_json, "As JSON");
 
+    // `eval`: the evaluation harness (eval/README.md).
+    auto* evalcmd = app.add_subcommand("eval", "Evaluate routing: quality, cost and latency of policies on a dataset");
+    evalcmd->require_subcommand(1);
+    auto* erun = evalcmd->add_subcommand("run", "Run a dataset through several policies side by side and write reports");
+    EvalRunOptions eopt;
+    erun->add_option("--dataset", eopt.dataset, "JSONL dataset (eval/datasets/*.jsonl)")->required();
+    erun->add_option("--policy", eopt.policies, "LABEL=ROUTE_OR_MODEL (repeat), e.g. small=gemma large=gemma-large auto=smart")->required();
+    erun->add_option("--reference", eopt.reference, "Policy that quality fractions are relative to (always-large)")->capture_default_str();
+    erun->add_option("--small", eopt.small, "Always-small policy: with --reference, gives the cascade threshold sweep")->capture_default_str();
+    erun->add_option("--concurrency", eopt.concurrency, "Requests in flight")->capture_default_str()->check(CLI::PositiveNumber);
+    erun->add_option("--limit", eopt.limit, "Only N cases, task classes taken in turn");
+    erun->add_option("--max-tokens", eopt.max_tokens, "Override every case's max_tokens");
+    erun->add_option("--price", eopt.prices, "MODEL=IN:OUT USD per 1M tokens for an unpriced local model (repeat)");
+    erun->add_option("--cache-dir", eopt.cache_dir, "Resume cache folder (default: ~/.cache/switchyard/eval)");
+    erun->add_flag("--no-cache", eopt.no_cache, "Neither read nor write the resume cache");
+    erun->add_flag("--no-progress", eopt.no_progress, "Do not draw a progress bar");
+    erun->add_option("--out", eopt.out, "Report folder")->capture_default_str();
+    auto* eoff = evalcmd->add_subcommand("offline", "Sweep router thresholds over precomputed per-prompt outcomes (no models run)");
+    EvalOfflineOptions oopt;
+    eoff->add_option("--outcomes", oopt.outcomes, "JSONL outcomes table (e.g. outcomes.jsonl from eval run)")->required();
+    eoff->add_option("--small", oopt.small, "Small model's name in the table");
+    eoff->add_option("--large", oopt.large, "Large model's name in the table");
+    eoff->add_option("--out", oopt.out, "Report folder")->capture_default_str();
+    auto* efrom = evalcmd->add_subcommand("from-log", "Write a dataset from down-rated logged answers that have corrections");
+    EvalFromLogOptions fopt;
+    efrom->add_option("-o,--out", fopt.out, "Dataset JSONL to write")->required();
+    efrom->add_option("--checker", fopt.checker, "normalized, contains_all or judge")->capture_default_str();
+    efrom->add_option("--judge-model", fopt.judge_model, "Model or route that grades (with --checker judge)");
+
     CLI11_PARSE(app, argc, argv);
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
@@ -112,6 +141,9 @@ int main(int argc, char** argv) {
     if (*pcheck) return cmd_pipeline_check(common, check_file);
     if (*pnodes) return cmd_pipeline_nodes(nodes_json);
     if (*rclassify) return cmd_router_classify(common, index_path, cprompt, ck);
+    if (*erun) return cmd_eval_run(common, eopt);
+    if (*eoff) return cmd_eval_offline(oopt);
+    if (*efrom) return cmd_eval_from_log(common, fopt);
     if (*pull) {
         popt.dest_dir = dest;
         popt.show_progress = !no_progress;
