@@ -29,6 +29,14 @@ json model_json(const ModelStatus& m) {
                             {"queued", m.queued}}}};
 }
 
+// Routes are model names too (virtual ones): listed so clients can discover "auto", "smart".
+json route_json(const RouteSpec& r) {
+    json tiers = json::array();
+    for (const auto& t : r.tiers) tiers.push_back({{"name", t.name}, {"provider", t.provider}, {"model", t.model}});
+    return {{"id", r.name}, {"object", "model"}, {"created", 0}, {"owned_by", "switchyard"},
+            {"switchyard", {{"kind", "route"}, {"tiers", tiers}, {"local_only", r.local_only}}}};
+}
+
 }  // namespace
 
 void register_basic_routes(HttpServer& http, ServerContext& ctx) {
@@ -48,6 +56,7 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx) {
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         json data = json::array();
         for (const auto& m : ctx.pool.status()) data.push_back(model_json(m));
+        for (const auto& r : ctx.pool.config().routes) data.push_back(route_json(r));
         for (auto& p : pipeline_models(ctx)) data.push_back(std::move(p));
         rec.status = 200;
         json body = {{"object", "list"}, {"data", data}};

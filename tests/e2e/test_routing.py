@@ -222,3 +222,10 @@ def test_cascade_verifier_judges_the_cheap_answer(gateway, upstream_server):
     assert not [s for s in gateway.log_entry(c.id)["trace"] if s["step"] == "verify" and "model" in s]
     time.sleep(0.3)
     assert upstream_saw(upstream_server, before) == []
+
+
+def test_routes_are_listed_as_models(gateway):
+    models = {m.id: m for m in gateway_client(gateway).models.list().data}
+    info = models["auto"].model_extra["switchyard"]
+    assert info["kind"] == "route" and [t["name"] for t in info["tiers"]] == ["small", "large"]
+    assert models[CHAT_MODEL].model_extra["switchyard"]["kind"] == "chat"
