@@ -66,6 +66,7 @@ std::string node_cache_key(const NodeJob& job, const std::map<std::string, json>
         }
     json material = {{"type", job.type.name}, {"version", job.type.version}, {"params", job.decl.params},
                      {"inputs", json(inputs)}, {"models", models}};
+    if (job.type.cache_extra) material["extra"] = job.type.cache_extra(inputs, job.base_dir);
     return stable_hash(material);
 }
 

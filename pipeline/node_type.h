@@ -89,6 +89,9 @@ struct NodeType {
     // False for nodes whose result depends on the outside world (an HTTP POST, a vector index):
     // they run every time. Optional; default true.
     std::function<bool(const nlohmann::json& params)> cacheable;
+    // What else a result depends on, beyond params and input values (a file's size and mtime
+    // when the input is only its path); part of the cache key. Optional.
+    std::function<nlohmann::json(const std::map<std::string, nlohmann::json>& inputs, const std::filesystem::path& base_dir)> cache_extra;
     // False for node types whose outputs cannot become lists (switch: a branch is taken or not).
     bool mappable = true;
     // Bumped when a node's behaviour changes so old cache entries stop matching.

@@ -43,6 +43,18 @@ NodeType pdf_node() {
                      {"pages", ValueType::list_of(ValueKind::text)}, {"images", ValueType::list_of(ValueKind::image)}};
         return s;
     };
+    // The input is a path: a PDF replaced under the same name must not be answered from the cache.
+    t.cache_extra = [](const std::map<std::string, json>& inputs, const std::filesystem::path& base_dir) -> json {
+        auto it = inputs.find("file");
+        if (it == inputs.end() || !it->second.is_string()) return nullptr;
+        std::filesystem::path file = it->second.get<std::string>();
+        if (file.is_relative() && !base_dir.empty()) file = base_dir / file;
+        std::error_code ec;
+        auto size = std::filesystem::file_size(file, ec);
+        if (ec) return nullptr;
+        auto mtime = std::filesystem::last_write_time(file, ec).time_since_epoch().count();
+        return {{"size", size}, {"mtime", ec ? 0 : static_cast<long long>(mtime)}};
+    };
     t.run = [](NodeContext& ctx) {
         std::filesystem::path file = ctx.text_input("file");
         if (file.is_relative() && !ctx.base_dir.empty()) file = ctx.base_dir / file;

@@ -124,6 +124,29 @@ TEST(PipelinePdfNode, ReadsTheTextLayerPerPage) {
 }
 #endif
 
+#ifdef SWITCHYARD_PIPELINE_PDF
+TEST(PipelinePdfNode, AReplacedFileIsReadAgainNotServedFromTheCache) {
+    auto dir = temp_dir("pdf-replaced");
+    const std::string yaml = "name: p\ninputs: {f: text}\nnodes:\n  read: {type: pdf, params: {ocr: false}, inputs: {file: $inputs.f}}\n"
+                             "outputs: {text: read.text}\n";
+    FakeServices services;
+    NodeCache cache;
+    RunOptions opt;
+    opt.cache = &cache;
+    auto def = parse(yaml, dir);
+    write_file(dir / "doc.pdf", make_pdf({text_page("Version one")}));
+    auto first = Executor(builtin_nodes(), services).run(def, {{"f", "doc.pdf"}}, opt);
+    ASSERT_TRUE(first.ok) << first.error;
+    auto again = Executor(builtin_nodes(), services).run(def, {{"f", "doc.pdf"}}, opt);
+    EXPECT_EQ(again.node("read")->status, NodeStatus::cached);
+    write_file(dir / "doc.pdf", make_pdf({text_page("Version two, a longer page")}));  // same path, new content
+    auto replaced = Executor(builtin_nodes(), services).run(def, {{"f", "doc.pdf"}}, opt);
+    ASSERT_TRUE(replaced.ok) << replaced.error;
+    EXPECT_EQ(replaced.node("read")->status, NodeStatus::ok);
+    EXPECT_NE(replaced.outputs["text"].get<std::string>().find("Version two"), std::string::npos) << replaced.outputs.dump();
+}
+#endif
+
 #if defined(SWITCHYARD_PIPELINE_PDF) && defined(SWITCHYARD_PIPELINE_OCR)
 TEST(PipelinePdfNode, OcrsPagesWithoutText) {
     auto dir = temp_dir("scan");
