@@ -161,6 +161,10 @@ Server::~Server() {
     http_.stop();
     pool_.shutdown();
     blocking_.join();
+    // Providers own timers and pooled sockets of http_'s io_context, which is destroyed before
+    // router_ (member order): they must go while it still exists.
+    ctx_->router = nullptr;
+    router_.reset();
 }
 
 int Server::listen() { return http_.listen(); }

@@ -33,7 +33,9 @@ std::function<std::unique_ptr<Provider>(const RemoteProviderSpec&)> remote_provi
         cfg.max_retries = spec.max_retries;
         cfg.breaker_failures = spec.breaker_failures;
         cfg.breaker_cooldown = spec.breaker_cooldown;
-        return std::make_unique<RemoteProvider>(ex, std::move(cfg));
+        auto provider = std::make_unique<RemoteProvider>(ex, std::move(cfg));
+        provider->start_health_probes();
+        return provider;
     };
 }
 

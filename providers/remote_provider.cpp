@@ -366,6 +366,33 @@ asio::awaitable<void> RemoteProvider::read_stream(const Call& call, UpstreamConn
     if (ec) r.error += " (" + ec.message() + ")";
 }
 
+RemoteProvider::~RemoteProvider() {
+    alive_->store(false);
+    if (probe_timer_) probe_timer_->cancel();
+}
+
+void RemoteProvider::start_health_probes() {
+    if (cfg_.breaker_failures <= 0 || probe_timer_) return;
+    auto strand = asio::make_strand(ex_);
+    probe_timer_ = std::make_unique<asio::steady_timer>(strand);
+    asio::co_spawn(strand, health_loop(alive_), asio::detached);
+}
+
+// `alive` is checked after every wait: the provider may be gone by the time the timer fires.
+asio::awaitable<void> RemoteProvider::health_loop(std::shared_ptr<std::atomic<bool>> alive) {
+    const auto period = std::max<milliseconds>(cfg_.breaker_cooldown / 2, milliseconds(100));
+    for (;;) {
+        beast::error_code ec;
+        probe_timer_->expires_after(period);
+        co_await probe_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (!alive->load() || ec == asio::error::operation_aborted) co_return;
+        // Only as the half-open trial: allow() hands out that single slot, so a probe never
+        // races a user request's trial, and a closed breaker is never probed.
+        if (breaker_.state() == CircuitBreaker::State::half_open && breaker_.allow()) co_await probe();
+        if (!alive->load()) co_return;
+    }
+}
+
 asio::awaitable<bool> RemoteProvider::probe() {
     Call call;
     call.start = Clock::now();

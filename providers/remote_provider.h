@@ -4,6 +4,8 @@
 // concurrency cap and a circuit breaker.
 #pragma once
 
+#include <atomic>
+
 #include "providers/async_limiter.h"
 #include "providers/circuit_breaker.h"
 #include "providers/provider.h"
@@ -51,8 +53,12 @@ public:
     asio::awaitable<ProviderResult> chat(const json& request, const ChunkSink* sink) override;
 
     // Health check: GET {base_url}/models. Reachable (any status below 500) closes the breaker,
-    // anything else counts as a failure. Meant for a timer while the breaker is half-open.
+    // anything else counts as a failure.
     asio::awaitable<bool> probe();
+    // While the breaker is open, probes once per cooldown (as the half-open trial), so a
+    // recovered upstream is back in service before a user request has to find out. Call once,
+    // after construction; the loop ends with the provider.
+    void start_health_probes();
 
     const RemoteProviderConfig& config() const { return cfg_; }
     const CircuitBreaker& breaker() const { return breaker_; }
@@ -78,6 +84,11 @@ private:
     AsyncLimiter limiter_;
     CircuitBreaker breaker_;
     ConnectionPool pool_;
+    asio::awaitable<void> health_loop(std::shared_ptr<std::atomic<bool>> alive);
+    std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
+    std::unique_ptr<asio::steady_timer> probe_timer_;
+public:
+    ~RemoteProvider() override;
 };
 
 }  // namespace switchyard::providers

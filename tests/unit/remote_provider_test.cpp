@@ -121,7 +121,9 @@ protected:
             out = std::move(r);
         });
         io_.restart();
-        io_.run_for(30s);
+        // Until the call is done (not until io_ runs dry: health-probe loops never do).
+        const auto deadline = Clock::now() + 30s;
+        while (!out && !error && Clock::now() < deadline) io_.run_one_for(100ms);
         if (error) std::rethrow_exception(error);
         EXPECT_TRUE(out.has_value()) << "call did not finish in 30 s";
         return out.value_or(ProviderResult{});
@@ -476,6 +478,41 @@ TEST_F(RemoteProviderTest, CircuitBreakerOpensThenHalfOpens) {
     EXPECT_EQ(run(p.chat(good, nullptr)).status, 200);  // the trial succeeds: closed
     EXPECT_EQ(p.breaker().state(), CircuitBreaker::State::closed);
     EXPECT_TRUE(p.available());
+}
+
+TEST_F(RemoteProviderTest, HealthProbesCloseTheBreakerWithoutAUserRequest) {
+    auto cfg = config();
+    cfg.max_retries = 0;
+    cfg.breaker_failures = 2;
+    cfg.breaker_cooldown = 300ms;
+    RemoteProvider p(io_.get_executor(), cfg);
+    p.start_health_probes();
+    json bad = {{"model", "fail500#probes"}};
+    for (int i = 0; i < 2; ++i) EXPECT_EQ(run(p.chat(bad, nullptr)).status, 500);
+    EXPECT_EQ(p.breaker().state(), CircuitBreaker::State::open);
+    // Nothing but the probe loop runs now: /v1/models answers, so the breaker closes on its own.
+    io_.restart();
+    io_.run_for(900ms);
+    EXPECT_EQ(p.breaker().state(), CircuitBreaker::State::closed);
+    EXPECT_EQ(p.breaker().consecutive_failures(), 0);
+    EXPECT_EQ(requests_for("fail500#probes"), 2) << "no chat request was spent as the trial";
+}
+
+TEST_F(RemoteProviderTest, HealthProbesKeepADeadUpstreamOpen) {
+    auto cfg = config();
+    cfg.base_url = "http://127.0.0.1:" + std::to_string(free_port()) + "/v1";  // nothing listens
+    cfg.max_retries = 0;
+    cfg.breaker_failures = 1;
+    cfg.breaker_cooldown = 200ms;
+    cfg.connect_timeout = 200ms;
+    RemoteProvider p(io_.get_executor(), cfg);
+    p.start_health_probes();
+    json req = {{"model", "ok"}};
+    EXPECT_EQ(run(p.chat(req, nullptr)).status, 502);
+    io_.restart();
+    io_.run_for(700ms);
+    EXPECT_NE(p.breaker().state(), CircuitBreaker::State::closed) << "failed probes re-open the breaker";
+    EXPECT_GE(p.breaker().consecutive_failures(), 2) << "the probe ran and failed";
 }
 
 TEST_F(RemoteProviderTest, ProbeClosesTheBreaker) {
