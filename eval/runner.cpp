@@ -1,21 +1,17 @@
 #include "eval/runner.h"
 
 #include "eval/checkers.h"
-#include "providers/local_provider.h"
-#include "providers/remote_factory.h"
-#include "router/router.h"
+#include "router/standalone_router.h"
 
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <future>
 #include <thread>
 
 namespace switchyard::eval {
 
-namespace asio = boost::asio;
 using router::RouteOutcome;
 
 PolicySpec parse_policy(const std::string& arg) {
@@ -84,57 +80,15 @@ void resolve_policies(Config& cfg, std::vector<PolicySpec>& policies, std::vecto
 // ---- host --------------------------------------------------------------------------------
 
 struct EvalHost::Impl {
-    Config config;
-    ModelPool pool;
-    asio::thread_pool blocking{2};
-    asio::io_context io;
-    asio::executor_work_guard<asio::io_context::executor_type> work;
-    std::unique_ptr<router::Router> router;
-    std::thread io_thread;
-    explicit Impl(const Config& c) : config(c), pool(config), work(asio::make_work_guard(io)) {}
+    router::StandaloneRouter host;
+    explicit Impl(const Config& c) : host(c) {}
 };
 
-EvalHost::EvalHost(const Config& config) : impl_(std::make_unique<Impl>(config)) {
-    auto local = std::make_unique<providers::LocalProvider>(impl_->pool, impl_->blocking);
-    impl_->router = std::make_unique<router::Router>(impl_->config, std::move(local),
-                                                     providers::remote_provider_factory(impl_->io.get_executor()),
-                                                     &impl_->pool, &impl_->blocking);
-    impl_->io_thread = std::thread([this] { impl_->io.run(); });
-}
+EvalHost::EvalHost(const Config& config) : impl_(std::make_unique<Impl>(config)) {}
 
-EvalHost::~EvalHost() {
-    impl_->work.reset();
-    impl_->io.stop();
-    if (impl_->io_thread.joinable()) impl_->io_thread.join();
-    impl_->blocking.join();
-    impl_->pool.shutdown();
-}
+EvalHost::~EvalHost() = default;
 
-namespace {
-// A named coroutine with reference parameters the blocked caller keeps alive, spawned detached
-// and awaited through a promise: GCC 12 mishandles capturing coroutine lambdas and use_future.
-asio::awaitable<void> run_route(router::Router& r, const json& request, const router::RequestContext& rc,
-                                router::RouteProgress& progress, RouteOutcome& out, std::promise<void>& done) {
-    try {
-        out = co_await r.run(request, rc, nullptr, progress);
-    } catch (...) {
-        done.set_exception(std::current_exception());
-        co_return;
-    }
-    done.set_value();
-}
-}  // namespace
-
-RouteOutcome EvalHost::chat(const json& request) {
-    router::RequestContext rc;
-    router::RouteProgress progress;
-    RouteOutcome out;
-    std::promise<void> done;
-    // On a strand: providers wait on api::AsyncQueue timers (see api/event_channel.h).
-    asio::co_spawn(asio::make_strand(impl_->io), run_route(*impl_->router, request, rc, progress, out, done), asio::detached);
-    done.get_future().get();
-    return out;
-}
+RouteOutcome EvalHost::chat(const json& request) { return impl_->host.run(request); }
 
 // ---- the run ----------------------------------------------------------------------------
 

@@ -7,11 +7,10 @@
 #include "engine/model_pool.h"
 #include "pipeline/pool_services.h"
 #include "router/router.h"
+#include "router/standalone_router.h"
 
 #include <boost/asio.hpp>
 
-#include <memory>
-#include <thread>
 
 namespace switchyard::router {
 
@@ -32,24 +31,16 @@ private:
     asio::any_io_executor io_;
 };
 
-// Everything a process without a server needs to run pipelines with routes (the CLI): the
-// pool, a blocking pool, an io_context on its own thread, the router and the services.
+// Everything a process without a server needs to run pipelines with routes (the CLI).
 class StandalonePipelineHost {
 public:
     explicit StandalonePipelineHost(const Config& config);
-    ~StandalonePipelineHost();
-    pipeline::PipelineServices& services() { return *services_; }
-    ModelPool& pool() { return pool_; }
+    pipeline::PipelineServices& services() { return services_; }
+    ModelPool& pool() { return host_.pool(); }
 
 private:
-    Config config_;
-    ModelPool pool_;
-    asio::thread_pool blocking_{2};
-    asio::io_context io_;
-    asio::executor_work_guard<asio::io_context::executor_type> work_;
-    std::unique_ptr<Router> router_;
-    std::unique_ptr<RoutedPipelineServices> services_;
-    std::thread io_thread_;
+    StandaloneRouter host_;
+    RoutedPipelineServices services_;
 };
 
 }  // namespace switchyard::router
