@@ -19,13 +19,14 @@ std::string cost_text(double usd) {
     return buf;
 }
 
-router::RequestContext request_context(const ServerContext& ctx, const Request& req) {
+// `key`: the caller's named key, as RequestRecord already found it.
+router::RequestContext request_context(const Request& req, const ApiKeySpec* key) {
     router::RequestContext rc;
     if (auto it = req.find("X-Switchyard-Task"); it != req.end()) rc.task_header = std::string(it->value());
     if (auto it = req.find("X-Switchyard-Local-Only"); it != req.end()) rc.local_only = it->value() == "true" || it->value() == "1";
     if (auto it = req.find("X-Switchyard-Max-Cost"); it != req.end()) rc.max_cost = router::parse_usd(std::string(it->value()));
     if (auto it = req.find("X-Switchyard-Latency"); it != req.end()) rc.latency = std::string(it->value());
-    rc.key = find_key(ctx, req);
+    rc.key = key;
     if (rc.key && rc.key->local_only) rc.local_only = true;
     return rc;
 }
@@ -54,7 +55,7 @@ asio::awaitable<void> handle_routed(ServerContext& ctx, const Request& req, Exch
     const bool include_usage = stream && body.contains("stream_options") && body["stream_options"].is_object() &&
                                body["stream_options"].value("include_usage", false);
     const long long created = static_cast<long long>(std::time(nullptr));
-    router::RequestContext rc = request_context(ctx, req);
+    router::RequestContext rc = request_context(req, rec.key);
     router::RouteProgress progress;
     bool started = false, open = true;
     auto headers = [&](const router::RouteProgress& p) {
@@ -179,7 +180,7 @@ void register_route_routes(HttpServer& http, ServerContext& ctx) {
                     result = {{"route", nullptr}, {"model", spec->name}, {"trace", json::array({{{"step", "direct"}, {"why", "a model name, not a route"}}})}};
                 } else {
                     // A route with a classifier embeds the prompt: blocking work, off the I/O thread.
-                    router::RequestContext rc = request_context(ctx, req);
+                    router::RequestContext rc = request_context(req, rec.key);
                     auto explain = [&ctx, &body, &rc] { return ctx.router->explain(body, rc); };
                     result = co_await ctx.offload(explain);
                 }

@@ -84,22 +84,33 @@ void Router::apply_bump(const RouteSpec& route, const RequestFeatures& f, Decisi
     d.tier = bump->to_index;
 }
 
+std::string Router::unusable(const std::string& provider_name, bool local_only) const {
+    if (local_only && provider_name != "local") return "local_only";
+    auto* p = provider(provider_name);
+    if (!p) return "provider '" + provider_name + "' is not configured";
+    return p->available() ? "" : "circuit breaker open";
+}
+
+// Every call a route makes, answer or not, is named in models_tried and paid for.
+void Router::charge(RouteOutcome& out, const std::string& provider_name, const std::string& model,
+                    const providers::ProviderResult& r, const providers::Provider& p) {
+    out.models_tried.push_back(provider_name == "local" ? model : provider_name + "/" + model);
+    out.cost += (r.prompt_tokens * p.price_input() + r.completion_tokens * p.price_output()) / 1e6;
+}
+
 asio::awaitable<std::optional<bool>> Router::verify(const RouteSpec& route, const VerifierSpec& spec, const json& request,
                                                    const std::string& answer, bool local_only, RouteOutcome& out) {
-    auto* p = provider(spec.provider);
-    std::string skip = local_only && spec.provider != "local" ? "local_only"
-                     : !p ? "provider '" + spec.provider + "' is not configured"
-                     : !p->available() ? "circuit breaker open" : "";
+    std::string skip = unusable(spec.provider, local_only);
     if (!skip.empty()) {
         out.trace.push_back({{"step", "verify"}, {"skipped", skip}});
         co_return std::nullopt;   // no second opinion: the other checks decide
     }
+    auto* p = provider(spec.provider);
     json body = verifier_request(request, answer, spec);
     PiiRedactor redactor;
     if (route.redact_pii && !p->is_local()) redact_messages(body, redactor);
     providers::ProviderResult r = co_await p->chat(body, nullptr);
-    out.models_tried.push_back(spec.provider == "local" ? spec.model : spec.provider + "/" + spec.model);
-    out.cost += (r.prompt_tokens * p->price_input() + r.completion_tokens * p->price_output()) / 1e6;
+    charge(out, spec.provider, spec.model, r, *p);
     if (r.status >= 400) {
         out.trace.push_back({{"step", "verify"}, {"model", spec.model}, {"error", r.error}});
         co_return std::nullopt;
@@ -201,10 +212,7 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
     std::size_t n_up = 0;
     for (std::size_t i : tier_order(route, d.tier)) {
         const auto& t = route.tiers[i];
-        auto* p = provider(t.provider);
-        std::string skip = local_only && t.provider != "local" ? "local_only"
-                         : !p ? "provider '" + t.provider + "' is not configured"
-                         : !p->available() ? "circuit breaker open" : "";
+        std::string skip = unusable(t.provider, local_only);
         if (!skip.empty()) { out.trace.push_back({{"step", "skip"}, {"tier", t.name}, {"why", skip}}); continue; }
         eligible.push_back(i);
         if (i >= d.tier) ++n_up;
@@ -256,8 +264,7 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
         progress.tier = &tier;
         progress.provider = p;
         providers::ProviderResult r = co_await p->chat(body, live ? sink : nullptr);
-        out.models_tried.push_back(tier.provider == "local" ? tier.model : tier.provider + "/" + tier.model);
-        out.cost += (r.prompt_tokens * p->price_input() + r.completion_tokens * p->price_output()) / 1e6;
+        charge(out, tier.provider, tier.model, r, *p);
         if (r.status >= 400) {
             out.trace.push_back({{"step", "call"}, {"tier", tier.name}, {"status", r.status}, {"error", r.error}});
             out.result = std::move(r);

@@ -82,6 +82,10 @@ private:
     void classify(const std::string& route, const RequestFeatures& f, Decision& d) const;
     // Names the request's task class and raises the start tier when feedback bumped that class.
     void apply_bump(const RouteSpec& route, const RequestFeatures& f, Decision& d) const;
+    // Why a provider cannot take this request now ("" when it can): privacy, not configured, breaker.
+    std::string unusable(const std::string& provider_name, bool local_only) const;
+    static void charge(RouteOutcome& out, const std::string& provider_name, const std::string& model,
+                       const providers::ProviderResult& r, const providers::Provider& p);
     // Asks the cascade's verifier model about a cheap answer; nullopt when it could not say
     // (skipped for privacy, unavailable, failed, unreadable). Adds its cost and trace to `out`.
     asio::awaitable<std::optional<bool>> verify(const RouteSpec& route, const VerifierSpec& spec, const json& request,
