@@ -137,6 +137,7 @@ Server::Server(Config config, std::ostream* access_log)
     register_route_routes(http_, *ctx_);
     register_feedback_routes(http_, *ctx_);
     register_pipeline_routes(http_, *ctx_);
+    register_admin_routes(http_, *ctx_);
     register_openai_routes(http_, *ctx_);
 }
 

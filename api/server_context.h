@@ -84,6 +84,7 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx);    // models, 
 void register_feedback_routes(HttpServer& http, ServerContext& ctx); // /v1/feedback, /v1/route/bumps
 void register_route_routes(HttpServer& http, ServerContext& ctx);    // /v1/route/explain
 void register_pipeline_routes(HttpServer& http, ServerContext& ctx); // /v1/pipelines, /v1/pipelines/{name}/run
+void register_admin_routes(HttpServer& http, ServerContext& ctx);    // /v1/admin/specialists (api/admin_routes.cpp)
 bool is_pipeline(const ServerContext& ctx, const std::string& model);
 nlohmann::json pipeline_models(const ServerContext& ctx);           // /v1/models entries
 // /v1/chat/completions for a pipeline name (body already parsed).

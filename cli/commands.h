@@ -79,4 +79,41 @@ struct EvalFromLogOptions {
 };
 int cmd_eval_from_log(const CommonOptions& common, const EvalFromLogOptions& options);
 
+// `switchyard distil` (distil/README.md): specialise a small model on one task class.
+struct DistilPromoteOptions {
+    std::string manifest;                // DIR/manifest.json from `distil`
+    std::string route;                   // route that gets the specialist's tier and rule
+    double min_fraction = 0.97;          // of the large tier's held-out quality
+    int min_heldout = 10;                // fewer held-out cases: refused
+    std::string outcomes;                // outcome table to gate on ("" = the manifest's)
+    std::string candidate = "specialised", reference = "large";   // model names in that table
+    std::string url;                     // running server: hot-load through POST /v1/admin/specialists
+    std::string api_key_env;             // variable holding the server's key, for --url
+};
+struct DistilOptions {
+    std::string task_class;
+    std::vector<std::string> datasets;   // eval-format JSONL prompts (references optional for labels)
+    bool from_log = false;               // the config's request log: accepted large answers, corrections
+    std::string labels = "teacher";      // teacher (run the large tier) | reference (the datasets' checked references)
+    std::string teacher = "large";       // model (name or alias) that labels and is compared with
+    std::string base = "small";          // small chat model to fine-tune: a configured name, or a GGUF path
+    std::string out;                     // output folder ("" = distil/out/<class>)
+    double heldout = 0.2;
+    int steps = 0;                       // > 0 overrides epochs
+    double epochs = 3;
+    double lr = 5e-5;
+    int batch = 8, micro_batch = 4, max_len = 320, threads = 2, checkpoint_every = 20;
+    bool resume = false;
+    std::string quant = "Q8_0";
+    int limit = 0;                       // > 0: only the first N prompts of the class
+    int concurrency = 1;                 // large-tier / eval requests in flight
+    std::string cache_dir;               // answer cache ("" = ~/.cache/switchyard/eval, shared with eval run)
+    bool no_eval = false;
+    bool no_progress = false;
+    bool promote = false;
+    DistilPromoteOptions promotion;
+};
+int cmd_distil(const CommonOptions& common, const DistilOptions& options);
+int cmd_distil_promote(const CommonOptions& common, const DistilPromoteOptions& options);
+
 }  // namespace switchyard::cli

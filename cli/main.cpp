@@ -128,6 +128,51 @@ int main(int argc, char** argv) {
     efrom->add_option("--checker", fopt.checker, "normalized, contains_all or judge")->capture_default_str();
     efrom->add_option("--judge-model", fopt.judge_model, "Model or route that grades (with --checker judge)");
 
+    // `distil`: specialise a small model on one task class from the large tier's answers (distil/README.md).
+    auto* distilcmd = app.add_subcommand("distil", "Fine-tune a small model on one task class from the large tier's answers, evaluate it, promote it");
+    DistilOptions dopt;
+    auto add_gate_options = [](CLI::App* cmd, DistilPromoteOptions& p) {
+        cmd->add_option("--route", p.route, "Route that gets the specialist's tier and rule");
+        cmd->add_option("--min-fraction", p.min_fraction, "Share of the large tier's held-out quality the specialist must reach")
+            ->capture_default_str()->check(CLI::Range(0.01, 1.5));
+        cmd->add_option("--min-heldout", p.min_heldout, "Fewest held-out cases the gate accepts")->capture_default_str();
+        cmd->add_option("--url", p.url, "Running server to hot-load into (POST /v1/admin/specialists); default: the config's specialists file");
+        cmd->add_option("--api-key-env", p.api_key_env, "Variable holding the server's API key (with --url)");
+    };
+    distilcmd->add_option("--class", dopt.task_class, "Task class to specialise (classifier class, metadata.task, or a dataset's class); required");
+    distilcmd->add_option("--dataset", dopt.datasets, "Prompts of the class, eval dataset JSONL (repeat)");
+    distilcmd->add_flag("--from-log", dopt.from_log, "Also learn from the request log: accepted large-tier answers and corrections");
+    distilcmd->add_option("--labels", dopt.labels, "teacher: the large tier answers the dataset prompts (kept if their reference accepts them); "
+                                                   "reference: the datasets' own checked references")->capture_default_str();
+    distilcmd->add_option("--teacher", dopt.teacher, "The large tier: labels, and the quality to match")->capture_default_str();
+    distilcmd->add_option("--base", dopt.base, "Small chat model to fine-tune: a configured model or a GGUF path")->capture_default_str();
+    distilcmd->add_option("-o,--out", dopt.out, "Output folder (default distil/out/CLASS)");
+    distilcmd->add_option("--heldout", dopt.heldout, "Share of prompts held out for evaluation")->capture_default_str();
+    distilcmd->add_option("--steps", dopt.steps, "Optimizer steps (overrides --epochs)");
+    distilcmd->add_option("--epochs", dopt.epochs, "Passes over the training set")->capture_default_str();
+    distilcmd->add_option("--lr", dopt.lr, "AdamW learning rate")->capture_default_str();
+    distilcmd->add_option("--batch", dopt.batch, "Examples per step")->capture_default_str()->check(CLI::PositiveNumber);
+    distilcmd->add_option("--micro-batch", dopt.micro_batch, "Examples per forward pass (bounds memory)")->capture_default_str()->check(CLI::PositiveNumber);
+    distilcmd->add_option("--max-len", dopt.max_len, "Tokens per example")->capture_default_str()->check(CLI::PositiveNumber);
+    distilcmd->add_option("--threads", dopt.threads, "CPU threads for training")->capture_default_str()->check(CLI::PositiveNumber);
+    distilcmd->add_option("--checkpoint-every", dopt.checkpoint_every, "Steps between checkpoints (0 = none)")->capture_default_str();
+    distilcmd->add_flag("--resume", dopt.resume, "Continue from the output folder's checkpoint");
+    distilcmd->add_option("--quant", dopt.quant, "llama-quantize type of the result (Q8_0, Q4_K_M, F16, ...)")->capture_default_str();
+    distilcmd->add_option("--limit", dopt.limit, "Only the first N prompts of the class");
+    distilcmd->add_option("--concurrency", dopt.concurrency, "Requests in flight while labelling and scoring")->capture_default_str()->check(CLI::PositiveNumber);
+    distilcmd->add_option("--cache-dir", dopt.cache_dir, "Answer cache (default ~/.cache/switchyard/eval, shared with eval run)");
+    distilcmd->add_flag("--no-eval", dopt.no_eval, "Skip the held-out comparison (then nothing can be promoted)");
+    distilcmd->add_flag("--no-progress", dopt.no_progress, "Do not draw progress");
+    distilcmd->add_flag("--promote", dopt.promote, "Promote the result when it passes the gate (needs --route)");
+    add_gate_options(distilcmd, dopt.promotion);
+    auto* dpromote = distilcmd->add_subcommand("promote", "Gate a distilled model against the large tier and add it to a route");
+    DistilPromoteOptions popt2;
+    dpromote->add_option("--manifest", popt2.manifest, "manifest.json written by distil")->required();
+    dpromote->add_option("--outcomes", popt2.outcomes, "Outcome table to gate on (default: the manifest's held-out table)");
+    dpromote->add_option("--candidate", popt2.candidate, "The specialist's name in the table")->capture_default_str();
+    dpromote->add_option("--reference", popt2.reference, "The large tier's name in the table")->capture_default_str();
+    add_gate_options(dpromote, popt2);
+
     CLI11_PARSE(app, argc, argv);
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
@@ -144,6 +189,11 @@ int main(int argc, char** argv) {
     if (*erun) return cmd_eval_run(common, eopt);
     if (*eoff) return cmd_eval_offline(oopt);
     if (*efrom) return cmd_eval_from_log(common, fopt);
+    if (*dpromote) return cmd_distil_promote(common, popt2);
+    if (*distilcmd) {
+        if (dopt.promote && dopt.promotion.route.empty()) { std::cerr << "switchyard: distil: --promote needs --route\n"; return 2; }
+        return cmd_distil(common, dopt);
+    }
     if (*pull) {
         popt.dest_dir = dest;
         popt.show_progress = !no_progress;

@@ -1,4 +1,5 @@
 #include "config/config.h"
+#include "config/specialists.h"
 #include "config/yaml_support.h"
 
 #include <yaml-cpp/yaml.h>
@@ -167,7 +168,8 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
     Config cfg;
     cfg.source = source_name;
     if (!root.IsMap()) c.fail(root, "(top level)", "expected a mapping with 'models:'");
-    c.only_keys(root, "(top level)", {"server", "models_dir", "memory_budget", "models", "log", "providers", "routes", "pipelines"});
+    c.only_keys(root, "(top level)", {"server", "models_dir", "memory_budget", "models", "log", "providers", "routes", "pipelines",
+                                      "specialists"});
     if (root["pipelines"]) {
         const auto& pl = root["pipelines"];
         c.only_keys(pl, "pipelines", {"files", "cache_dir", "parallel"});
@@ -219,6 +221,11 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
         cfg.models.push_back(std::move(m));
     }
     parse_routing(c, root, cfg, base_dir);
+    if (root["specialists"]) {
+        std::filesystem::path p = c.get<std::string>(root["specialists"], "specialists", "a path");
+        cfg.specialists_path = (p.is_absolute() ? p : base_dir / p).lexically_normal();
+        for (const auto& s : read_specialists(cfg.specialists_path)) apply_specialist(cfg, s);
+    }
     return cfg;
 }
 

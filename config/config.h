@@ -88,6 +88,7 @@ struct Config {
     std::filesystem::path log_path;              // SQLite request log ("" = none)
     bool log_content = false;                    // also store prompt and answer text
     PipelinesSpec pipelines;
+    std::filesystem::path specialists_path;      // overlay of promoted specialists (config/specialists.h; "" = none)
 
     // Finds a model by name or alias; nullptr if none.
     const ModelSpec* find_model(const std::string& name_or_alias) const;

@@ -2,6 +2,7 @@
 
 #include "engine/engine_error.h"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace switchyard {
@@ -38,11 +39,41 @@ ModelPool::ModelPool(Config config, Loader loader) : config_(std::move(config)),
 
 ModelPool::~ModelPool() { shutdown(); }
 
+const ModelSpec* ModelPool::find_spec_locked(const std::string& name) const {
+    if (const ModelSpec* spec = config_.find_model(name)) return spec;
+    for (const auto& m : added_)
+        if (m.name == name || std::find(m.aliases.begin(), m.aliases.end(), name) != m.aliases.end()) return &m;
+    return nullptr;
+}
+
+void ModelPool::add_model(ModelSpec spec) {
+    std::lock_guard lock(mu_);
+    for (const auto& n : [&] { auto all = spec.aliases; all.push_back(spec.name); return all; }())
+        if (find_spec_locked(n)) throw std::invalid_argument("a model named '" + n + "' already exists");
+    added_.push_back(std::move(spec));
+    entries_[added_.back().name].spec = &added_.back();
+}
+
+bool ModelPool::has_model(const std::string& name, std::string* canonical) const {
+    std::lock_guard lock(mu_);
+    const ModelSpec* spec = find_spec_locked(name);
+    if (spec && canonical) *canonical = spec->name;
+    return spec != nullptr;
+}
+
 ModelLease ModelPool::acquire(const std::string& name) {
-    const ModelSpec* spec = config_.find_model(name);
+    const ModelSpec* spec = nullptr;
+    {
+        std::lock_guard lock(mu_);
+        spec = find_spec_locked(name);
+    }
     if (!spec) {
         std::string known;
         for (const auto& m : config_.models) known += (known.empty() ? "" : ", ") + m.name;
+        {
+            std::lock_guard lock(mu_);
+            for (const auto& m : added_) known += ", " + m.name;
+        }
         throw EngineError(EngineErrorKind::unknown_model, "The model '" + name + "' does not exist (configured models: " + known + ")", "model");
     }
     std::unique_lock lock(mu_);
@@ -145,7 +176,11 @@ std::vector<ModelStatus> ModelPool::status() const {
     std::lock_guard lock(mu_);
     std::vector<ModelStatus> out;
     auto now = std::chrono::steady_clock::now();
-    for (const auto& spec : config_.models) {
+    std::vector<const ModelSpec*> specs;
+    for (const auto& spec : config_.models) specs.push_back(&spec);
+    for (const auto& spec : added_) specs.push_back(&spec);
+    for (const ModelSpec* sp : specs) {
+        const ModelSpec& spec = *sp;
         const Entry& e = entries_.at(spec.name);
         ModelStatus s;
         s.name = spec.name;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -63,7 +64,13 @@ public:
     // Resolves name or alias, loading the model if needed. Throws EngineError (unknown_model,
     // model_unavailable, overloaded).
     ModelLease acquire(const std::string& name);
+    // The configuration the pool started with (models added later by add_model are not in it).
     const Config& config() const { return config_; }
+    // Adds a model at run time (a promoted specialist, config/specialists.h); it loads on first
+    // use like the others. Throws std::invalid_argument if the name or an alias is taken.
+    void add_model(ModelSpec spec);
+    // Whether a name or alias is configured or added; fills `canonical` with the model's name.
+    bool has_model(const std::string& name, std::string* canonical = nullptr) const;
     std::vector<ModelStatus> status() const;
     std::uint64_t memory_in_use() const;
     // Unloads idle models whose keep-alive has passed; called by the reaper thread and by tests.
@@ -90,6 +97,8 @@ private:
     std::mutex shutdown_mu_;   // shutdown() may be called from a signal path and the destructor at once
     std::condition_variable cv_;
     std::map<std::string, Entry> entries_;  // by model name
+    std::deque<ModelSpec> added_;           // add_model's specs; a deque keeps Entry::spec pointers valid
+    const ModelSpec* find_spec_locked(const std::string& name) const;
     bool shutting_down_ = false;
     std::thread reaper_;
 };

@@ -43,7 +43,7 @@ void redact_messages(json& body, PiiRedactor& redactor) {
 
 Router::Router(const Config& config, std::unique_ptr<providers::Provider> local, const RemoteFactory& make_remote,
                ModelPool* pool, asio::thread_pool* blocking)
-    : blocking_(blocking) {
+    : pool_(pool), blocking_(blocking) {
     providers_["local"] = std::move(local);
     for (const auto& p : config.providers)
         if (make_remote) providers_[p.name] = make_remote(p);
@@ -59,10 +59,17 @@ Router::Router(const Config& config, std::unique_ptr<providers::Provider> local,
 
 void Router::classify(const std::string& route, const RequestFeatures& f, Decision& d) const {
     if (d.by_rule || f.prompt.empty()) return;
-    auto it = classifiers_.find(route);
-    if (it == classifiers_.end()) return;
+    const RouteClassifier* classifier = nullptr;
+    const Embedder* embed = nullptr;
+    {
+        std::shared_lock lock(routes_mu_);
+        auto it = classifiers_.find(route);
+        if (it == classifiers_.end()) return;
+        classifier = it->second.classifier.get();
+        embed = &it->second.embed;
+    }
     try {
-        auto pick = it->second.classifier->decide(it->second.embed({f.prompt}).front());
+        auto pick = classifier->decide((*embed)({f.prompt}).front());
         d.trace.push_back(pick.trace);
         if (pick.tier) {
             d.tier = *pick.tier;
@@ -122,7 +129,13 @@ asio::awaitable<std::optional<bool>> Router::verify(const RouteSpec& route, cons
     co_return verdict;
 }
 
+const RoutePolicy& Router::policy_for(const std::string& route) const {
+    if (const RoutePolicy* p = policy(route)) return *p;
+    throw std::out_of_range("no route named '" + route + "'");
+}
+
 const RoutePolicy* Router::policy(const std::string& route) const {
+    std::shared_lock lock(routes_mu_);
     auto it = policies_.find(route);
     return it == policies_.end() ? nullptr : it->second.get();
 }
@@ -134,7 +147,7 @@ providers::Provider* Router::provider(const std::string& name) const {
 
 json Router::explain(const json& request, const RequestContext& rc) const {
     std::string name = request.value("model", "");
-    const auto& policy = *policies_.at(name);
+    const auto& policy = policy_for(name);
     const auto& route = policy.route();
     auto f = extract_features(request, rc.task_header);
     bool local_only = route.local_only || f.local_only || rc.local_only;
@@ -160,7 +173,7 @@ json Router::explain(const json& request, const RequestContext& rc) const {
 asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestContext& rc,
                                           const providers::ChunkSink* sink, RouteProgress& progress) {
     RouteOutcome out;
-    const auto& policy = *policies_.at(request.value("model", ""));
+    const auto& policy = policy_for(request.value("model", ""));
     const auto& route = policy.route();
     out.route = route.name;
     auto f = extract_features(request, rc.task_header);

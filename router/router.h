@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,10 @@ public:
     Router(const Config& config, std::unique_ptr<providers::Provider> local, const RemoteFactory& make_remote,
            ModelPool* pool = nullptr, asio::thread_pool* blocking = nullptr);
 
-    bool has_route(const std::string& name) const { return policies_.count(name) > 0; }
+    bool has_route(const std::string& name) const { return policy(name) != nullptr; }
+    // Replaces (or adds) a route while the server runs (router/route_install.cpp): requests
+    // already on the old version finish on it; the next ones see the new one.
+    void install_route(const RouteSpec& route, const Config& config);
     // The decision trace for a request, without running any model.
     json explain(const json& request, const RequestContext& rc) const;
     // `request` is the client's body; `sink` (may be null) receives live chunks when streaming.
@@ -71,12 +75,20 @@ private:
     SpendLedger ledger_;
     TierBumps bumps_;
     std::map<std::string, std::unique_ptr<RoutePolicy>> policies_;
+    // install_route swaps entries of policies_ and classifiers_ under this lock and keeps the
+    // replaced ones alive in retired_*, because in-flight requests still hold references to them.
+    mutable std::shared_mutex routes_mu_;
+    std::vector<std::unique_ptr<RoutePolicy>> retired_policies_;
+    ModelPool* pool_ = nullptr;
     std::map<std::string, std::unique_ptr<providers::Provider>> providers_;
     struct Classified {
         std::unique_ptr<RouteClassifier> classifier;
         Embedder embed;
     };
     std::map<std::string, Classified> classifiers_;
+    std::vector<Classified> retired_classifiers_;
+    // The route's compiled policy; throws std::out_of_range for an unknown route.
+    const RoutePolicy& policy_for(const std::string& route) const;
     asio::thread_pool* blocking_ = nullptr;
     // Applies the route's classifier when no rule decided; failures degrade to the default tier.
     void classify(const std::string& route, const RequestFeatures& f, Decision& d) const;

@@ -27,7 +27,7 @@ if [ ! -f "$LLAMA_BUILD_DIR/CMakeCache.txt" ]; then
     || { cat "$LLAMA_BUILD_DIR.configure.log" >&2; exit 1; }
 fi
 targets=(llama-common llama)
-if [ "$what" = all ]; then targets+=(llama-server test-llama-archs); fi
+if [ "$what" = all ]; then targets+=(llama-server test-llama-archs llama-quantize); fi  # llama-quantize: `switchyard distil`
 echo "[llama] building ${targets[*]} (cached in $LLAMA_BUILD_DIR)"
 cmake --build "$LLAMA_BUILD_DIR" --target "${targets[@]}" -j "$(nproc)" >"$LLAMA_BUILD_DIR.build.log" 2>&1 \
   || { tail -50 "$LLAMA_BUILD_DIR.build.log" >&2; exit 1; }
