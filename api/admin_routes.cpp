@@ -114,9 +114,9 @@ void register_admin_routes(HttpServer& http, ServerContext& ctx) {
                     return {"", ApiError::make(500, "server_error", "promotion_failed", std::string("Promotion failed: ") + e.what())};
                 }
             };
-            auto [text, err] = co_await ctx.offload(job);
-            answer = std::move(text);
-            failure = std::move(err);
+            auto result = co_await ctx.offload(job);
+            answer = std::move(result.first);
+            failure = std::move(result.second);
         }
         if (failure) { co_await send_error(ex, rec, *failure); co_return; }
         rec.status = 200;
@@ -133,9 +133,9 @@ void register_admin_routes(HttpServer& http, ServerContext& ctx) {
                 catch (const ApiError& e) { return {"", e}; }
                 catch (const std::exception& e) { return {"", ApiError::make(500, "server_error", "specialists_unreadable", e.what())}; }
             };
-            auto [text, err] = co_await ctx.offload(job);
-            answer = std::move(text);
-            failure = std::move(err);
+            auto result = co_await ctx.offload(job);
+            answer = std::move(result.first);
+            failure = std::move(result.second);
         }
         if (failure) { co_await send_error(ex, rec, *failure); co_return; }
         rec.status = 200;

@@ -19,6 +19,7 @@
 #include "store/request_log.h"
 
 #include <openssl/evp.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -330,7 +331,7 @@ json evaluate(Config cfg, const DistilOptions& o, const std::vector<eval::EvalCa
         mean = s.empty() ? 0 : mean / s.size();
         const Interval ci = bootstrap_mean(s);
         json j = {{"model", p.target}, {"n", s.size()}, {"quality", mean}, {"ci95", {ci.lo, ci.hi}},
-                  {"p50_ms", eval::percentile(latencies[p.label], 50)}};
+                  {"p50_ms", eval::percentile(latencies[p.label], 0.5)}};
         // Decode speed as the eval saw it (prompt processing and queueing included): completion tokens per wall second.
         if (ms[p.label] > 0) j["tokens_per_second"] = tokens[p.label] / (ms[p.label] / 1000.0);
         result[p.label] = j;

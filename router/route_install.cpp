@@ -3,6 +3,7 @@
 #include "router/router.h"
 
 #include <mutex>
+#include <optional>
 
 namespace switchyard::router {
 

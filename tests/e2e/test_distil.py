@@ -158,11 +158,15 @@ def test_promotion_accepted_hot_loads_and_feedback_rolls_back(tmp_path):
         assert status == 404 and json.loads(body)["error"]["code"] == "route_not_found"
     finally:
         srv.stop()
-    # The promotion survives a restart: the overlay is applied at load time.
+    # Both survive a restart: the overlay is applied at load time, the bump is replayed from the log.
     srv2 = ServerProcess(cfg)
     try:
         status, _, body = srv2.request("POST", "/v1/route/explain", ask)
-        assert json.loads(body)["tier"] == "distil-classification"
+        explained = json.loads(body)
+        assert [p["tier"] for p in explained["plan"]][:1] == ["large"]
+        assert any(s.get("step") == "feedback_bump" and s.get("from") == "distil-classification" for s in explained["trace"])
+        status, _, body = srv2.request("GET", "/v1/admin/specialists")
+        assert [t["name"] for t in json.loads(body)["data"][0]["tiers"]] == ["small", "distil-classification", "large"]
     finally:
         srv2.stop()
 
