@@ -151,7 +151,7 @@ asio::awaitable<void> handle_completion(ServerContext& ctx, const Request& req, 
     ex.on_disconnect([&open, cancel] { open = false; cancel->cancel(); });
     router::RouteOutcome out = co_await ctx.router->run(body, rc, stream ? &sink : nullptr, progress);
 
-    rec.fields["model"] = out.model.empty() ? route_name : out.model;
+    rec.fields["model"] = !out.model.empty() ? out.model : progress.tier ? progress.tier->model : route_name;
     if (!direct) {
         rec.fields["tier"] = out.tier;
         rec.fields["task_class"] = out.task_class;
