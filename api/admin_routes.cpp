@@ -4,7 +4,7 @@
 // config's `specialists:` key records it, so a restart keeps it. GET lists what was promoted.
 // Only with `specialists:` configured; behind the API key when one is set; files only from
 // models_dir or the overlay's folder; responses name files, never absolute paths.
-#include "api/request_parsing.h"
+#include "wire/request_parsing.h"
 #include "api/server_context.h"
 #include "config/specialists.h"
 #include "router/router.h"
