@@ -270,15 +270,19 @@ TrainResult train(const DistilOptions& o, const fs::path& base_file, const fs::p
     return r;
 }
 
-// HF folder -> F16 GGUF (convert_hf_to_gguf.py) -> quantised GGUF (llama-quantize).
-fs::path convert(const DistilOptions& o, const fs::path& out, const std::string& name, const fs::path& log) {
-    const fs::path f16 = out / "model.f16.gguf", final_file = out / (name + "." + o.quant + ".gguf");
+// HF folder -> F16 GGUF (convert_hf_to_gguf.py) -> the base's tokenizer metadata (copy_tokenizer.py)
+// -> quantised GGUF (llama-quantize).
+fs::path convert(const DistilOptions& o, const fs::path& base_file, const fs::path& out, const std::string& name, const fs::path& log) {
+    const fs::path raw = out / "model.converted.gguf", f16 = out / "model.f16.gguf", final_file = out / (name + "." + o.quant + ".gguf");
     const fs::path script = llama_src() / "convert_hf_to_gguf.py", quantize = llama_build() / "bin/llama-quantize";
     if (!fs::exists(script)) throw DistilError(1, "no " + script.string() + ": run scripts/build-llama.sh (or set SWITCHYARD_LLAMA_SRC)");
     if (!fs::exists(quantize)) throw DistilError(1, "no " + quantize.string() + ": run scripts/build-llama.sh all (or set SWITCHYARD_LLAMA_BUILD)");
     std::fprintf(stderr, "converting to GGUF and quantising to %s...\n", o.quant.c_str());
     run_logged("convert_hf_to_gguf.py", quote((venv_dir() / "bin/python").string()) + " " + quote(script.string()) + " " +
-                                            quote((out / "hf").string()) + " --outfile " + quote(f16.string()) + " --outtype f16", log);
+                                            quote((out / "hf").string()) + " --outfile " + quote(raw.string()) + " --outtype f16", log);
+    run_logged("copy_tokenizer.py", quote((venv_dir() / "bin/python").string()) + " " + quote((source_dir() / "distil/copy_tokenizer.py").string()) +
+                                        " " + quote(base_file.string()) + " " + quote(raw.string()) + " " + quote(f16.string()), log);
+    fs::remove(raw);
     run_logged("llama-quantize", quote(quantize.string()) + " " + quote(f16.string()) + " " + quote(final_file.string()) + " " + quote(o.quant), log);
     fs::remove(f16);
     return final_file;
@@ -422,7 +426,7 @@ int run_distil(const CommonOptions& common, const DistilOptions& o) {
     if (const ModelSpec* m = cfg.find_model(o.base)) stem = m->name + "-" + o.task_class;
     const std::string model_name = stem + "-" + data_hash.substr(0, 8);
     TrainResult tr = train(o, base_file, out, log);
-    const fs::path gguf = convert(o, out, model_name, log);
+    const fs::path gguf = convert(o, base_file, out, model_name, log);
     fs::remove_all(out / "hf");
     fs::remove_all(out / "checkpoint");   // the model is final; a rerun starts from the base again
     std::fprintf(stderr, "wrote %s (%.1f MiB); %.1f s per step, %.0f s per epoch\n", gguf.filename().c_str(),
