@@ -55,7 +55,8 @@ RequestRecord::~RequestRecord() {
     fields["latency_ms"] = static_cast<long long>(latency * 1000);
     if (ttft_s >= 0) fields["ttft_ms"] = static_cast<long long>(ttft_s * 1000);
     ctx.log.write(fields);
-    if (ctx.events && route.rfind("/v1/", 0) == 0) ctx.events->publish(feed_event(*this, st, latency));
+    if (ctx.events)
+        if (auto event = feed_event(*this, st, latency); !event.is_null()) ctx.events->publish(event);
     if (!ctx.request_log) return;
     RequestLogEntry e;
     e.id = id;

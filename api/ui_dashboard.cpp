@@ -21,7 +21,14 @@
 
 namespace switchyard::api {
 
+// The endpoints the live feed shows: model calls and ratings, not listings or the UI's own calls.
+static bool shown_in_feed(const std::string& endpoint) {
+    return endpoint == "/v1/chat/completions" || endpoint == "/v1/completions" || endpoint == "/v1/embeddings" ||
+           endpoint == "/v1/pipelines/{name}/run" || endpoint == "/v1/feedback";
+}
+
 nlohmann::json feed_event(const RequestRecord& rec, int status, double latency_s) {
+    if (!shown_in_feed(rec.route)) return nullptr;
     const nlohmann::json& f = rec.fields;
     nlohmann::json e = {{"ts", std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()},
               {"id", rec.id}, {"key", rec.api_key_fingerprint}, {"endpoint", rec.route}, {"status", status},
@@ -206,7 +213,7 @@ void register_ui_dashboard(HttpServer& http, ServerContext& ctx) {
             LogFilter filter;
             filter.limit = limit * 2;
             for (const auto& e : ctx.request_log->query(filter)) {
-                if (e.endpoint.rfind("/ui/", 0) == 0) continue;   // the UI's own calls are not shown in the feed
+                if (!shown_in_feed(e.endpoint)) continue;
                 if (static_cast<int>(data.size()) < limit) data.push_back(entry_json(e));
             }
             return list_of(data);
@@ -282,7 +289,9 @@ void register_ui_dashboard(HttpServer& http, ServerContext& ctx) {
         auto svg = co_await ctx.offload(read);
         if (!svg) { co_await send_error(ex, rec, ApiError::make(404, "not_found_error", "report_not_found", "No eval report '" + *file + "'", "file")); co_return; }
         rec.status = 200;
-        co_await ex.respond(200, "image/svg+xml", std::move(*svg), {{"X-Content-Type-Options", "nosniff"}, {"Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"}});
+        std::map<std::string, std::string> headers{{"X-Content-Type-Options", "nosniff"},
+                                                   {"Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"}};
+        co_await ex.respond(200, "image/svg+xml", std::move(*svg), headers);
     });
 }
 

@@ -179,7 +179,11 @@ json pipelines_list(const ServerContext& ctx) {
         data.push_back(std::move(entry));
     }
     json models = json::array();
-    for (const auto& m : ctx.pool.config().models) models.push_back({{"name", m.name}, {"kind", m.kind == ModelKind::chat ? "chat" : "embedding"}});
+    for (const auto& m : ctx.pool.config().models) {
+        const char* kind = m.kind == ModelKind::chat ? "chat" : "embedding";
+        models.push_back({{"name", m.name}, {"kind", kind}});
+        for (const auto& alias : m.aliases) models.push_back({{"name", alias}, {"kind", std::string(kind) + ", alias of " + m.name}});
+    }
     for (const auto& r : ctx.pool.config().routes) models.push_back({{"name", r.name}, {"kind", "route"}});
     return {{"object", "list"}, {"data", data}, {"models", models}};
 }

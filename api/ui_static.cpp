@@ -97,7 +97,8 @@ StaticFile read_static(const std::string& path) {
 
 void register_ui_static(HttpServer& http, ServerContext& ctx) {
     http.route(http::verb::get, "/ui", [](const Request&, Exchange& ex) -> asio::awaitable<void> {
-        co_await ex.respond(308, "text/plain; charset=utf-8", "", {{"Location", "/ui/"}});
+        std::map<std::string, std::string> headers{{"Location", "/ui/"}};
+        co_await ex.respond(308, "text/plain; charset=utf-8", "", headers);
     });
     http.route_prefix(http::verb::get, "/ui/", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
         std::string path(req.target());

@@ -65,6 +65,11 @@ def docs(tmp_path_factory):
     return d, json.loads((d / "facts.json").read_text())
 
 
+def api_client(srv):
+    import openai
+    return openai.OpenAI(base_url=srv.base_url, api_key=KEY, timeout=120, max_retries=0)
+
+
 def auth(extra: dict | None = None) -> dict:
     return {"Authorization": f"Bearer {KEY}", **(extra or {})}
 
@@ -117,7 +122,7 @@ def expected_graph(yaml_file: Path) -> tuple[set[str], int]:
 def test_dashboard_shows_an_api_request_within_a_second(ui):
     b = Browser(ui, "dashboard")
     assert b.read(30).get("ready")
-    client = ui.client(api_key=KEY)
+    client = api_client(ui)
     raw = client.chat.completions.with_raw_response.create(model="auto", messages=[{"role": "user", "content": "Say hi."}], max_tokens=4)
     request_id = raw.headers["x-request-id"]
     b.send(request_id)
@@ -135,8 +140,8 @@ def test_editor_shows_ocr_rag_and_an_invalid_wire_on_the_node(ui):
     assert set(r["nodes"]) == nodes | {"__inputs", "__outputs"}, r["nodes"]
     assert r["edges"] == wires, r
     assert "expects text" in r["problemText"] and "scan.images" in r["problemText"], r["problemText"]
-    assert "context" in r["fieldProblem"] and "expects text" in r["fieldProblem"], r["fieldProblem"]
-    assert "scan.images" not in (ui.dir / "ocr-rag.yaml").read_text().split("answer:")[1], "an unsaved edit reached the file"
+    assert "query" in r["fieldProblem"] and "expects text" in r["fieldProblem"], r["fieldProblem"]
+    assert "scan.images" not in (ui.dir / "ocr-rag.yaml").read_text().split("found:")[1], "an unsaved edit reached the file"
 
 
 def test_editor_runs_ocr_rag_on_the_sample_documents(ui, docs):
@@ -213,11 +218,12 @@ def test_ui_data_needs_the_key(ui):
 def test_saving_checks_first_and_only_writes_configured_files(ui):
     file = ui.dir / "ocr-rag.yaml"
     before = file.read_text()
-    broken = before.replace("inputs: {context: found.context", "inputs: {context: scan.images")
+    broken = before.replace("inputs: {query: $inputs.question", "inputs: {query: scan.images")
+    assert broken != before
     status, _, body = ui.request("PUT", "/ui/api/pipeline?id=0", {"yaml": broken}, headers=auth())
     err = json.loads(body)
     assert status == 422 and err["error"]["code"] == "pipeline_invalid"
-    assert any(p.get("node") == "answer" and p.get("field") == "inputs.context" for p in err["problems"]), err
+    assert any(p.get("node") == "found" and p.get("field") == "inputs.query" for p in err["problems"]), err
     assert file.read_text() == before
     for bad_id in ("1", "-1", "../x", "0/../../etc"):
         status, _, _ = ui.request("PUT", f"/ui/api/pipeline?id={bad_id}", {"yaml": before}, headers=auth())
@@ -227,7 +233,7 @@ def test_saving_checks_first_and_only_writes_configured_files(ui):
 
 
 def test_stats_count_routed_requests_and_feedback(ui):
-    client = ui.client(api_key=KEY)
+    client = api_client(ui)
     raw = client.chat.completions.with_raw_response.create(model="auto", messages=[{"role": "user", "content": "One word: sky colour?"}], max_tokens=4)
     rid = raw.headers["x-request-id"]
     status, _, _ = ui.request("POST", "/v1/feedback", {"request_id": rid, "rating": "down"}, headers=auth())

@@ -76,7 +76,7 @@ function RouteStats({ stats }) {
         r.tiers.forEach((t) => { byTier[t.tier] = (byTier[t.tier] || 0) + t.requests; });
         return (
           <div key={r.route} className="route" data-route={r.route}>
-            <div className="route-head"><b>{r.route}</b> · {r.requests} requests · 👍 {r.up} · 👎 {r.down}</div>
+            <div className="route-head"><b>{r.route}</b> · {r.requests} requests · <span className="up">▲ {r.up} up</span> · <span className="down">▼ {r.down} down</span></div>
             <div className="sharebar">
               {order.filter((t) => byTier[t]).map((t) => (
                 <span key={t} style={{ flex: byTier[t], background: TIER_COLOURS[order.indexOf(t) % TIER_COLOURS.length] }}
@@ -105,7 +105,7 @@ function ModelStats({ stats, status }) {
           <span>memory {fmt.bytes(status.memory_in_use)} / {fmt.bytes(status.memory_budget)}</span>
         </div>
       )}
-      <table className="grid" data-testid="models">
+      <div className="hscroll"><table className="grid" data-testid="models">
         <thead><tr><th>Model</th><th>Loaded</th><th>Memory</th><th>Active</th><th>Queued</th><th>p50</th><th>p95</th><th>TTFT p50</th><th>tok/s</th><th>Requests</th></tr></thead>
         <tbody>
           {(status?.models || []).map((m) => {
@@ -129,7 +129,7 @@ function ModelStats({ stats, status }) {
             </tr>
           ))}
         </tbody>
-      </table>
+      </table></div>
     </section>
   );
 }

@@ -1,15 +1,17 @@
 // Pipeline editor: a configured pipeline file (or a new one) as a node graph. The YAML text is
-// the only state that matters: every edit goes through the `yaml` package's Document API, which
-// keeps comments, key order and flow/block style, and the server checks the text (the same checks
+// the only state that matters: every edit is a small splice of that text (yamlEdit.js, with the
+// `yaml` package's Document API as the fallback), so comments, key order and layout stay as
+// written, and the server checks the text (the same checks
 // as `switchyard pipeline check`) to report problems on nodes and fields and each node's ports.
 // Runs stream each node's status, time, cache hit and output.
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider } from '@xyflow/react';
+import { Background, Controls, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import YAML from 'yaml';
 import { api, fmt, stream } from './api.js';
 import { INPUTS, NEW_PORT, OUTPUTS, autoLayout, graphEdges, nodePorts, parseWire, pipelineInputs, wireText } from './graph.js';
 import { nodeTypes } from './nodes.jsx';
 import Inspector from './Inspector.jsx';
+import { applyEdits } from './yamlEdit.js';
 
 const NEW_PIPELINE = `# A new pipeline: add nodes from the library, wire them, run it, then download the YAML
 # (or save it over a configured file).
@@ -141,62 +143,42 @@ function EditorInner() {
              data: { id, type: n.type, ports: ports[id] || { inputs: [], outputs: [] }, problems: problemsOf(id), run: r, mapPort: n.map } };
   });
 
-  // Every edit: parse the current text, change the Document, print it back (comments survive).
-  const edit = useCallback((fn) => {
-    setText((t) => {
-      const doc = YAML.parseDocument(t);
-      if (doc.errors.length) return t;
-      fn(doc);
-      return doc.toString();
-    });
+  // Every edit is a list of [path, value] changes (value undefined removes), or a function of
+  // the current text that returns one.
+  const edit = useCallback((ops) => {
+    setText((t) => applyEdits(t, typeof ops === 'function' ? ops(parse(t).js || {}) : ops));
   }, []);
-
-  const ensureMap = (doc, key) => {
-    const m = doc.get(key, true);
-    if (!YAML.isMap(m)) doc.set(key, doc.createNode({}));
-    const map = doc.get(key, true);
-    if (map.items.length === 0) map.flow = false;   // an empty "{}" grows as a block
-    return map;
-  };
 
   const onConnect = useCallback(({ source, sourceHandle, target, targetHandle }) => {
     const wire = wireText(source, sourceHandle);
-    edit((doc) => {
+    edit((cur) => {
       if (target === OUTPUTS) {
         let name = targetHandle;
         if (name === NEW_PORT) {
           name = sourceHandle;
-          const outs = doc.toJS().outputs || {};
+          const outs = cur.outputs || {};
           for (let i = 2; name in outs; ++i) name = `${sourceHandle}${i}`;
         }
-        ensureMap(doc, 'outputs');
-        doc.setIn(['outputs', name], wire);
-        return;
+        return [[['outputs', name], wire]];
       }
-      let port = targetHandle;
-      if (port === NEW_PORT) port = sourceHandle;
-      const node = doc.getIn(['nodes', target], true);
-      if (YAML.isMap(node) && !YAML.isMap(node.get('inputs', true))) node.set('inputs', doc.createNode({}));
-      doc.setIn(['nodes', target, 'inputs', port], wire);
+      const port = targetHandle === NEW_PORT ? sourceHandle : targetHandle;
+      return [[['nodes', target, 'inputs', port], wire]];
     });
   }, [edit]);
 
-  const removeEdges = useCallback((list) => edit((doc) => {
-    for (const e of list) {
-      if (e.data?.kind === 'output') doc.deleteIn(['outputs', e.data.name]);
-      else if (e.data?.kind === 'input') doc.deleteIn(['nodes', e.data.node, 'inputs', e.data.port]);
-    }
-  }), [edit]);
+  const removeEdges = useCallback((list) => edit(list.map((e) => (e.data?.kind === 'output'
+    ? [['outputs', e.data.name], undefined]
+    : [['nodes', e.data.node, 'inputs', e.data.port], undefined]))), [edit]);
 
-  const removeNode = useCallback((id) => edit((doc) => {
-    doc.deleteIn(['nodes', id]);
+  const removeNode = useCallback((id) => edit((cur) => {
+    const ops = [[['nodes', id], undefined]];
     // Wires that read from it go too.
-    const js2 = doc.toJS() || {};
-    for (const [nid, n] of Object.entries(js2.nodes || {}))
+    for (const [nid, n] of Object.entries(cur.nodes || {}))
       for (const [port, w] of Object.entries(n?.inputs || {}))
-        if (parseWire(w)?.source === id) doc.deleteIn(['nodes', nid, 'inputs', port]);
-    for (const [name, w] of Object.entries(js2.outputs || {}))
-      if (parseWire(w)?.source === id) doc.deleteIn(['outputs', name]);
+        if (nid !== id && parseWire(w)?.source === id) ops.push([['nodes', nid, 'inputs', port], undefined]);
+    for (const [name, w] of Object.entries(cur.outputs || {}))
+      if (parseWire(w)?.source === id) ops.push([['outputs', name], undefined]);
+    return ops;
   }), [edit]);
 
   const onNodesChange = useCallback((changes) => {
@@ -216,13 +198,7 @@ function EditorInner() {
     const existing = graph.nodes || {};
     let id = type.name;
     for (let i = 2; id in existing || id === INPUTS || id === OUTPUTS; ++i) id = `${type.name}${i}`;
-    edit((doc) => {
-      ensureMap(doc, 'nodes');
-      const node = doc.createNode({ type: type.name, params: {}, inputs: {} });
-      node.get('params', true).flow = true;
-      node.get('inputs', true).flow = true;
-      doc.setIn(['nodes', id], node);
-    });
+    edit([[['nodes', id], { type: type.name, params: {}, inputs: {} }]]);
     setSelected(id);
   };
 
@@ -323,11 +299,10 @@ function EditorInner() {
         {current && !showYaml && (
           <div className="flow">
             <ReactFlow nodes={flowNodes} edges={edges} nodeTypes={nodeTypes} onNodesChange={onNodesChange} onEdgesChange={onEdgesChange}
-                       onConnect={onConnect} onPaneClick={() => setSelected(null)} fitView minZoom={0.2} deleteKeyCode={['Delete', 'Backspace']}
+                       onConnect={onConnect} onPaneClick={() => setSelected(null)} fitView fitViewOptions={{ padding: 0.05 }} minZoom={0.2} deleteKeyCode={['Delete', 'Backspace']}
                        proOptions={{ hideAttribution: true }}>
               <Background />
               <Controls />
-              <MiniMap pannable zoomable />
             </ReactFlow>
           </div>
         )}

@@ -11,8 +11,13 @@ function Problems({ list }) {
   return <ul className="field-problems">{list.map((p, i) => <li key={i}>{p.message}</li>)}</ul>;
 }
 
+// The node library describes kinds in words (`pipeline nodes`): map them to controls.
+const KINDS = { 'a string': 'string', 'an integer': 'integer', 'a number': 'number', 'true or false': 'boolean',
+                'a list of strings': 'string_list', 'a mapping': 'object', 'any value': 'any' };
+
 function ParamControl({ spec, value, models, onChange }) {
   const common = { 'aria-label': spec.name, 'data-param': spec.name };
+  const kind = KINDS[spec.kind] || spec.kind;
   if (spec.model) {
     return (
       <select {...common} value={value ?? ''} onChange={(e) => onChange(e.target.value || undefined)}>
@@ -22,13 +27,13 @@ function ParamControl({ spec, value, models, onChange }) {
       </select>
     );
   }
-  switch (spec.kind) {
+  switch (kind) {
     case 'boolean':
       return <input type="checkbox" {...common} checked={!!value} onChange={(e) => onChange(e.target.checked)} />;
     case 'integer':
     case 'number':
-      return <input type="number" {...common} value={value ?? ''} step={spec.kind === 'integer' ? 1 : 'any'}
-                    onChange={(e) => onChange(e.target.value === '' ? undefined : spec.kind === 'integer' ? parseInt(e.target.value, 10) : Number(e.target.value))} />;
+      return <input type="number" {...common} value={value ?? ''} step={kind === 'integer' ? 1 : 'any'}
+                    onChange={(e) => onChange(e.target.value === '' ? undefined : kind === 'integer' ? parseInt(e.target.value, 10) : Number(e.target.value))} />;
     case 'string_list':
       return <input {...common} value={Array.isArray(value) ? value.join(', ') : value ?? ''} placeholder="a, b, c"
                     onChange={(e) => onChange(e.target.value.trim() === '' ? undefined : e.target.value.split(',').map((s) => s.trim()).filter(Boolean))} />;
@@ -110,21 +115,20 @@ function NodeDetails({ id, graph, ports, library, models, problems, run, edit, o
         <label key={spec.name} className={`field ${fieldProblems(`params.${spec.name}`).length ? 'invalid' : ''}`}>
           <span>{spec.name}{spec.required ? ' *' : ''} <span className="muted">{spec.kind}</span></span>
           <ParamControl spec={spec} value={node.params?.[spec.name]} models={models}
-                        onChange={(v) => edit((doc) => (v === undefined ? doc.deleteIn(['nodes', id, 'params', spec.name]) : doc.setIn(['nodes', id, 'params', spec.name], v)))} />
+                        onChange={(v) => edit([[['nodes', id, 'params', spec.name], v]])} />
           {spec.description && <span className="muted small">{spec.description}</span>}
           <Problems list={fieldProblems(`params.${spec.name}`)} />
         </label>
       ))}
       {Object.keys(node.params || {}).filter((k) => !(type?.params || []).some((s) => s.name === k)).map((k) => (
-        <div key={k} className="field invalid"><span>{k} <button className="link" onClick={() => edit((doc) => doc.deleteIn(['nodes', id, 'params', k]))}>remove</button></span>
+        <div key={k} className="field invalid"><span>{k} <button className="link" onClick={() => edit([[['nodes', id, 'params', k], undefined]])}>remove</button></span>
           <Problems list={fieldProblems(`params.${k}`)} /></div>
       ))}
       <h4>Inputs</h4>
       {p.inputs.map((port) => (
         <label key={port.name} className={`field ${fieldProblems(`inputs.${port.name}`).length ? 'invalid' : ''}`}>
           <span>{port.name} <span className="muted">{port.type}{port.required === false ? ', optional' : ''}</span></span>
-          <select data-wire={port.name} value={node.inputs?.[port.name] ?? ''} onChange={(e) => edit((doc) => (e.target.value
-            ? doc.setIn(['nodes', id, 'inputs', port.name], e.target.value) : doc.deleteIn(['nodes', id, 'inputs', port.name])))}>
+          <select data-wire={port.name} value={node.inputs?.[port.name] ?? ''} onChange={(e) => edit([[['nodes', id, 'inputs', port.name], e.target.value || undefined]])}>
             <option value="">— not wired —</option>
             {node.inputs?.[port.name] && !sources.includes(node.inputs[port.name]) && <option value={node.inputs[port.name]}>{node.inputs[port.name]} (missing)</option>}
             {sources.map((s) => <option key={s} value={s}>{s}</option>)}
@@ -135,7 +139,7 @@ function NodeDetails({ id, graph, ports, library, models, problems, run, edit, o
       {type?.mappable && (
         <label className="field">
           <span>map <span className="muted">run once per element of this list input</span></span>
-          <select value={node.map ?? ''} onChange={(e) => edit((doc) => (e.target.value ? doc.setIn(['nodes', id, 'map'], e.target.value) : doc.deleteIn(['nodes', id, 'map'])))}>
+          <select value={node.map ?? ''} onChange={(e) => edit([[['nodes', id, 'map'], e.target.value || undefined]])}>
             <option value="">— none —</option>
             {p.inputs.map((port) => <option key={port.name} value={port.name}>{port.name}</option>)}
           </select>
@@ -166,9 +170,9 @@ function InputsDetails({ graph, edit }) {
     <div className="node-details">
       <h3>Pipeline inputs</h3>
       <ul>{pipelineInputs(graph).map((i) => (
-        <li key={i.name}>{i.name} <span className="muted">{i.type}</span> <button className="link" onClick={() => edit((doc) => doc.deleteIn(['inputs', i.name]))}>remove</button></li>
+        <li key={i.name}>{i.name} <span className="muted">{i.type}</span> <button className="link" onClick={() => edit([[['inputs', i.name], undefined]])}>remove</button></li>
       ))}</ul>
-      <form className="row" onSubmit={(e) => { e.preventDefault(); if (!name) return; edit((doc) => { doc.setIn(['inputs', name], doc.createNode({ type })); }); setName(''); }}>
+      <form className="row" onSubmit={(e) => { e.preventDefault(); if (!name) return; edit([[['inputs', name], { type }]]); setName(''); }}>
         <input placeholder="name" value={name} onChange={(e) => setName(e.target.value.replace(/[^A-Za-z0-9_-]/g, ''))} />
         <select value={type} onChange={(e) => setType(e.target.value)}>{INPUT_TYPES.map((t) => <option key={t}>{t}</option>)}</select>
         <button type="submit">Add input</button>
@@ -184,8 +188,8 @@ function OutputsDetails({ graph, ports, edit, problems }) {
       <h3>Pipeline outputs</h3>
       <p className="muted small">The first output is the answer (streamed when its node is an llm).</p>
       {Object.entries(graph.outputs || {}).map(([name, w]) => (
-        <label key={name} className="field"><span>{name} <button className="link" onClick={() => edit((doc) => doc.deleteIn(['outputs', name]))}>remove</button></span>
-          <select value={w} onChange={(e) => edit((doc) => doc.setIn(['outputs', name], e.target.value))}>
+        <label key={name} className="field"><span>{name} <button className="link" onClick={() => edit([[['outputs', name], undefined]])}>remove</button></span>
+          <select value={w} onChange={(e) => edit([[['outputs', name], e.target.value]])}>
             {!sources.includes(w) && <option value={w}>{w} (missing)</option>}
             {sources.map((s) => <option key={s}>{s}</option>)}
           </select>

@@ -33,8 +33,8 @@ function Answer({ a }) {
           <span>{fmt.ms(a.latencyMs)}</span>
           <span>{fmt.usd(a.cost ?? 0)}</span>
           {a.requestId && <>
-            <button className={rating === 'up' ? 'on' : ''} title="Good answer" aria-label="thumbs up" onClick={() => rate('up')}>👍</button>
-            <button className={rating === 'down' ? 'on' : ''} title="Bad answer" aria-label="thumbs down" onClick={() => rate('down')}>👎</button>
+            <button className={rating === 'up' ? 'on' : ''} title="Good answer" aria-label="thumbs up" onClick={() => rate('up')}>▲ good</button>
+            <button className={rating === 'down' ? 'on' : ''} title="Bad answer" aria-label="thumbs down" onClick={() => rate('down')}>▼ bad</button>
             <button className="link" onClick={showTrace}>{trace ? 'hide trace' : 'trace'}</button>
           </>}
           {rating && <span className="rated" data-testid="rated">rated {rating}</span>}

@@ -80,12 +80,12 @@ export function graphEdges(js, ports) {
 
 export function autoLayout(ids, edges, ports) {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'LR', nodesep: 40, ranksep: 90, marginx: 20, marginy: 20 });
+  g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 60, marginx: 10, marginy: 10 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const id of ids) {
     const p = ports[id];
     const rows = p ? Math.max(p.inputs.length, p.outputs.length) : 3;
-    g.setNode(id, { width: 240, height: 70 + 22 * rows });
+    g.setNode(id, { width: 220, height: 66 + 21 * rows });
   }
   for (const e of edges) if (ids.includes(e.source) && ids.includes(e.target)) g.setEdge(e.source, e.target);
   dagre.layout(g);

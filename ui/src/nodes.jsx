@@ -9,10 +9,10 @@ function Port({ port, side }) {
   const colour = typeColour(port.type);
   const style = { background: isList(port.type) ? '#fff' : colour, borderColor: colour, borderWidth: isList(port.type) ? 3 : 1 };
   return (
-    <div className={`port ${side} ${port.missing ? 'missing' : ''}`} title={`${port.name}: ${port.type}${port.required === false ? ' (optional)' : ''}`}>
+    <div className={`port ${side} ${port.missing ? 'missing' : ''}`} title={port.name === NEW_PORT ? 'drop a wire here to add a port' : `${port.name}: ${port.type}${port.required === false ? ' (optional)' : ''}`}>
       <Handle type={side === 'in' ? 'target' : 'source'} position={side === 'in' ? Position.Left : Position.Right} id={port.name} style={style} />
-      <span className="port-name">{port.name}</span>
-      <span className="port-type" style={{ color: colour }}>{port.type}</span>
+      <span className="port-name">{port.name === NEW_PORT ? '+' : port.name}</span>
+      {port.name !== NEW_PORT && <span className="port-type" style={{ color: colour }}>{port.type}</span>}
     </div>
   );
 }

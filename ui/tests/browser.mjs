@@ -59,9 +59,9 @@ const scenarios = {
     await page.getByTestId('check-status').filter({ hasText: 'valid' }).waitFor({ timeout: 10000 });
     const nodes = await page.locator('.react-flow__node').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
     const edges = await page.locator('.react-flow__edge').count();
-    // Wire scan.images (a list of images) into answer.context (text): the checker must object.
+    // Wire scan.images (a list of images) into found.query (text): the checker must object.
     const from = page.locator('.react-flow__handle[data-nodeid="scan"][data-handleid="images"]');
-    const to = page.locator('.react-flow__handle[data-nodeid="answer"][data-handleid="context"]');
+    const to = page.locator('.react-flow__handle[data-nodeid="found"][data-handleid="query"]');
     await page.getByRole('button', { name: 'Auto layout' }).click();
     await from.scrollIntoViewIfNeeded();
     const a = await from.boundingBox();
@@ -71,10 +71,10 @@ const scenarios = {
     await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 8 });
     await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 8 });
     await page.mouse.up();
-    const problems = page.getByTestId('problems-answer');
+    const problems = page.getByTestId('problems-found');
     await problems.waitFor({ timeout: 10000 });
     const problemText = await problems.innerText();
-    await page.getByTestId('node-answer').click();
+    await page.getByTestId('node-found').click();
     const fieldProblem = await page.locator('.inspector .field.invalid').first().innerText();
     await shot(page, 'ui-editor-invalid.png');
     return { nodes, edges, problemText, fieldProblem };
@@ -148,14 +148,18 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
 });
 let code = 0;
+let page;
 try {
-  const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+  page = await browser.newPage({ viewport: { width: 1800, height: 1000 } });
   const consoleErrors = [];
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   const result = await scenarios[scenario](page);
   say({ result: { ...result, pageErrors: consoleErrors } });
 } catch (e) {
-  say({ error: String(e?.stack || e) });
+  // What the page looked like when the step failed, for the test's message.
+  const where = path.join(process.env.UI_FAILURE_DIR || '/tmp', `ui-failure-${scenario}.png`);
+  if (page) await page.screenshot({ path: where }).catch(() => {});
+  say({ error: `${String(e?.stack || e)}\n(screenshot: ${where})` });
   code = 1;
 } finally {
   await browser.close();
