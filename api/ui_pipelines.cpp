@@ -11,10 +11,10 @@
 //                                everything downstream, reusing cached results upstream.
 // Saved edits reach /v1/pipelines/{name} at the next server start (running definitions are never
 // swapped under a run).
-#include "api/event_channel.h"
+#include "wire/event_channel.h"
 #include "api/pipeline_host.h"
-#include "api/request_parsing.h"
-#include "api/sse.h"
+#include "wire/request_parsing.h"
+#include "wire/sse.h"
 #include "api/ui_support.h"
 
 #include <algorithm>

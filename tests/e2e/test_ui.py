@@ -249,3 +249,10 @@ def test_stats_count_routed_requests_and_feedback(ui):
     status, _, body = ui.request("GET", "/ui/api/status", headers=auth())
     st = json.loads(body)
     assert st["memory_budget"] == 4 << 30 and any(m["name"] == "gemma-3-270m" and m["loaded"] for m in st["models"])
+
+
+def test_editor_yaml_edits_change_only_what_they_must():
+    """ui/tests/yaml_edit.test.mjs under node's test runner (no server needed)."""
+    r = subprocess.run(["node", "--test", "tests/yaml_edit.test.mjs"], cwd=str(UI_DIR), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "# fail 0" in r.stdout
