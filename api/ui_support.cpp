@@ -36,6 +36,17 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
 }
 
 std::optional<ApiError> require_admin(const ServerContext& ctx, const Request& req) {
+    // Saving files and running arbitrary YAML must never be triggered by another site's page in
+    // the user's browser (a server without keys on localhost is the usual case): a browser names
+    // the page's origin, which must be this server's own.
+    if (auto site = req.find("Sec-Fetch-Site"); site != req.end() && site->value() != "same-origin" && site->value() != "none")
+        return ApiError::make(403, "permission_error", "cross_site_request", "This endpoint only answers the UI's own pages");
+    if (auto origin = req.find(http::field::origin); origin != req.end()) {
+        auto host = req.find(http::field::host);
+        if (host == req.end() || (origin->value() != "http://" + std::string(host->value()) &&
+                                  origin->value() != "https://" + std::string(host->value())))
+            return ApiError::make(403, "permission_error", "cross_site_request", "This endpoint only answers the UI's own pages");
+    }
     return check_auth(ctx, req);
 }
 

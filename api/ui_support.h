@@ -17,7 +17,8 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
 
 // The UI's data endpoints take the same keys as the API (the page asks for one and sends it as
 // a Bearer header). Endpoints that change server state (saving a pipeline file, running edited
-// YAML) go through require_admin, which is the same rule until the server has an admin role.
+// YAML) go through require_admin: same-origin requests only (Origin / Sec-Fetch-Site), then the
+// same key rule until the server has an admin role.
 std::optional<ApiError> require_admin(const ServerContext& ctx, const Request& req);
 
 // The folder the config file is in: pipeline files and eval reports are shown relative to it,

@@ -256,3 +256,17 @@ def test_editor_yaml_edits_change_only_what_they_must():
     r = subprocess.run(["node", "--test", "tests/yaml_edit.test.mjs"], cwd=str(UI_DIR), capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "# fail 0" in r.stdout
+
+
+def test_saving_and_running_refuse_other_sites(ui):
+    file = ui.dir / "ocr-rag.yaml"
+    text = file.read_text()
+    for headers in ({"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        status, _, body = ui.request("PUT", "/ui/api/pipeline?id=0", {"yaml": text + "\n"}, headers=auth(headers))
+        assert status == 403 and json.loads(body)["error"]["code"] == "cross_site_request"
+        status, _, _ = ui.request("POST", "/ui/api/pipeline/run", {"yaml": text, "inputs": {}}, headers=auth(headers))
+        assert status == 403
+    assert file.read_text() == text
+    status, _, _ = ui.request("POST", "/ui/api/pipeline/check", {"yaml": text},
+                              headers=auth({"Origin": f"http://{ui.host}:{ui.port}", "Sec-Fetch-Site": "same-origin"}))
+    assert status == 200

@@ -2,7 +2,7 @@
 // controls from the node library), wires, map port, problems per field and last-run output.
 import React, { useState } from 'react';
 import { fmt } from './api.js';
-import { INPUTS, OUTPUTS, parseWire, pipelineInputs, wireText } from './graph.js';
+import { INPUTS, OUTPUTS, pipelineInputs, wireText } from './graph.js';
 
 const INPUT_TYPES = ['text', 'json', 'list<text>', 'list<json>', 'image', 'document', 'embedding', 'any'];
 
@@ -213,4 +213,3 @@ export default function Inspector(props) {
   );
 }
 
-export { parseWire };
