@@ -62,7 +62,6 @@ const scenarios = {
     // Wire scan.images (a list of images) into found.query (text): the checker must object.
     const from = page.locator('.react-flow__handle[data-nodeid="scan"][data-handleid="images"]');
     const to = page.locator('.react-flow__handle[data-nodeid="found"][data-handleid="query"]');
-    await page.getByRole('button', { name: 'Auto layout' }).click();
     await from.scrollIntoViewIfNeeded();
     const a = await from.boundingBox();
     const b = await to.boundingBox();
