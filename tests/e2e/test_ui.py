@@ -55,6 +55,11 @@ def ui(start_server, tmp_path_factory):
             f"pipelines:\n  files: [{_yaml_str(d / 'ocr-rag.yaml')}]\n  cache_dir: {_yaml_str(d / 'cache')}\n")
     srv = start_server(cfg)
     srv.dir = d
+    # An eval report beside the config, as `switchyard eval run` writes one (the dashboard shows it).
+    results = srv.config_path.parent / "eval" / "results"
+    results.mkdir(parents=True)
+    for name in ("curve.svg", "report.json"):
+        shutil.copy(ROOT / "eval" / "results" / name, results / name)
     return srv
 
 
@@ -270,3 +275,15 @@ def test_saving_and_running_refuse_other_sites(ui):
     status, _, _ = ui.request("POST", "/ui/api/pipeline/check", {"yaml": text},
                               headers=auth({"Origin": f"http://{ui.host}:{ui.port}", "Sec-Fetch-Site": "same-origin"}))
     assert status == 200
+
+
+def test_eval_reports_are_served_without_local_paths(ui):
+    status, _, body = ui.request("GET", "/ui/api/eval", headers=auth())
+    data = json.loads(body)
+    assert status == 200 and data["svgs"] == ["curve.svg"]
+    assert "notes" not in data["report"] and {p["policy"] for p in data["report"]["policies"]} >= {"small", "large"}
+    status, headers, body = ui.request("GET", "/ui/api/eval?file=curve.svg", headers=auth())
+    assert status == 200 and headers["content-type"] == "image/svg+xml" and body.lstrip().startswith(b"<")
+    for bad in ("../switchyard.yaml", "report.json", ".svg", "%2e%2e%2fx.svg"):
+        status, _, _ = ui.request("GET", f"/ui/api/eval?file={bad}", headers=auth())
+        assert status == 404, bad

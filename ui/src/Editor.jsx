@@ -48,6 +48,9 @@ function EditorInner() {
   const [savedText, setSavedText] = useState('');
   const [analysis, setAnalysis] = useState(null);
   const [positions, setPositions] = useState({});
+  // Node sizes as React Flow measured them: handed back with every render, or it would hide and
+  // re-measure each node whenever the graph's data changes (e.g. on every streamed token).
+  const [sizes, setSizes] = useState({});
   const [selected, setSelected] = useState(null);
   const [run, setRun] = useState({ nodes: {}, result: null, running: false, error: '' });
   const [runInputs, setRunInputs] = useState({});
@@ -134,12 +137,12 @@ function EditorInner() {
             : ports[src?.source]?.outputs.find((p) => p.name === src?.handle)?.type;
           return { name, type: type || 'any' };
         });
-      return { id, type: 'io', position: positions[id], selected: selected === id, deletable: false,
+      return { id, type: 'io', position: positions[id], measured: sizes[id], selected: selected === id, deletable: false,
                data: { kind: id === INPUTS ? 'inputs' : 'outputs', items, problems: id === OUTPUTS ? problems.filter((p) => p.output) : [] } };
     }
     const n = graph.nodes[id] || {};
     const r = run.nodes[id];
-    return { id, type: 'pipe', position: positions[id], selected: selected === id,
+    return { id, type: 'pipe', position: positions[id], measured: sizes[id], selected: selected === id,
              data: { id, type: n.type, ports: ports[id] || { inputs: [], outputs: [] }, problems: problemsOf(id), run: r, mapPort: n.map } };
   });
 
@@ -184,6 +187,7 @@ function EditorInner() {
   const onNodesChange = useCallback((changes) => {
     for (const c of changes) {
       if (c.type === 'position' && c.position) setPositions((p) => ({ ...p, [c.id]: c.position }));
+      else if (c.type === 'dimensions' && c.dimensions) setSizes((z) => ({ ...z, [c.id]: c.dimensions }));
       else if (c.type === 'select' && c.selected) setSelected(c.id);
       else if (c.type === 'remove' && c.id !== INPUTS && c.id !== OUTPUTS) removeNode(c.id);
     }
