@@ -8,18 +8,18 @@
 namespace switchyard::distil {
 
 std::string prompt_key(const json& messages) {
-    std::string text;
+    std::string key;
     for (const auto& m : messages) {
         if (!m.is_object()) continue;
-        text += m.value("role", "") + ":";
+        std::string text;
         const auto& c = m.contains("content") ? m["content"] : json();
-        if (c.is_string()) text += c.get<std::string>();
+        if (c.is_string()) text = c.get<std::string>();
         else if (c.is_array())
             for (const auto& part : c)
                 if (part.is_object() && part.contains("text") && part["text"].is_string()) text += part["text"].get<std::string>();
-        text += "\n";
+        key += (key.empty() ? "" : "\n") + m.value("role", "") + ":" + eval::normalize(text);
     }
-    return eval::normalize(text);
+    return key;
 }
 
 bool is_heldout(const std::string& key, double fraction) {
