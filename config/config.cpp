@@ -156,7 +156,9 @@ std::uint64_t parse_bytes(const std::string& text) {
     return static_cast<std::uint64_t>(v * mult);
 }
 
-Config parse_config(const std::string& yaml_text, const std::filesystem::path& base_dir, const std::string& source_name) {
+namespace {
+
+Config parse_config_text(const std::string& yaml_text, const std::filesystem::path& base_dir, const std::string& source_name) {
     YamlCtx c{source_name};
     YAML::Node root;
     try {
@@ -220,6 +222,18 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
     }
     parse_routing(c, root, cfg, base_dir);
     return cfg;
+}
+
+}  // namespace
+
+Config parse_config(const std::string& yaml_text, const std::filesystem::path& base_dir, const std::string& source_name) {
+    try {
+        return parse_config_text(yaml_text, base_dir, source_name);
+    } catch (const YAML::Exception& e) {
+        // A shape the checks above did not anticipate still ends as a ConfigError with a line.
+        std::string line = e.mark.is_null() ? "" : ":" + std::to_string(e.mark.line + 1);
+        throw ConfigError(source_name + line + ": " + e.msg);
+    }
 }
 
 Config load_config(const std::filesystem::path& file) {
