@@ -1,7 +1,9 @@
 // The request log: every accepted request, with its route, models tried, tokens, latency, cost
-// and status, in SQLite (WAL). Writes go through a queue drained by one writer thread in
-// batched transactions, so logging never blocks a request; flush() and the destructor drain
-// the queue, so nothing accepted goes unlogged on shutdown. Feedback lives in the same file.
+// and status, in SQLite (WAL). Writes go through a queue drained by one writer thread (group
+// commit: whatever queued while one transaction was written goes into the next), so logging
+// never blocks a request and an entry is committed within about a millisecond; flush() and the
+// destructor drain the queue, so nothing accepted goes unlogged on shutdown. Feedback lives in
+// the same file.
 #pragma once
 
 #include <condition_variable>
@@ -111,7 +113,7 @@ private:
     std::uint64_t written_ = 0;
     bool stopping_ = false;
     bool flush_wanted_ = false;          // flush() is waiting: write what is queued now
-    static constexpr std::size_t kBatch = 64;
+    bool writer_idle_ = false;           // the writer waits for work: the next record() wakes it
     std::thread writer_;
 };
 
