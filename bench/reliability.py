@@ -385,8 +385,18 @@ def scenario_diskfull(args, work: Path) -> dict:
         time.sleep(1)
         df = subprocess.run(["df", "-k", str(mnt)], capture_output=True, text=True).stdout.splitlines()[-1].split()
         res = {"requests": 400, "statuses": statuses, "fs_used_kib": int(df[2]), "fs_size_kib": int(df[1]),
-               "server alive": server.alive(), "healthy": healthy(server.port),
-               "stderr (log errors)": [l for l in server.stderr if "log" in l.lower()][:3]}
+               "server alive": server.alive(), "healthy": healthy(server.port)}
+        # Space comes back: the queued entries are written and requests are accepted again.
+        subprocess.run(["mount", "-o", "remount,size=16m", str(mnt)], check=True)
+        time.sleep(2.5)
+        after = []
+        for i in range(5):
+            st, h, _ = chat(server.port, "bench", timeout=30)
+            after.append(st)
+            if st == 200:
+                answered.append(h["x-request-id"])
+        res["after space is freed"] = after
+        res["stderr (log messages)"] = [l for l in server.stderr if "log" in l.lower()][:4]
         server.stop()
         res["exit code"] = server.proc.returncode
         lc = log_check(mnt / "log.db", answered)

@@ -6,6 +6,7 @@
 // the same file.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -90,6 +91,10 @@ public:
     // Down-rated requests that carry a correction, newest last, joined with their prompt.
     std::vector<std::pair<RequestLogEntry, Feedback>> corrections();
     std::uint64_t written() const;
+    // True while entries cannot be written (disk full, I/O error): they stay queued and are
+    // retried every second, and the server refuses new requests (503) rather than serve them
+    // unlogged. False again once a write succeeds.
+    bool failing() const { return failing_.load(std::memory_order_relaxed); }
     // Cost (USD) of the key's requests logged since `since` (unix seconds): seeds spend limits.
     double spend_since(const std::string& api_key, double since);
     void record_bump(const BumpRecord& bump);
@@ -114,6 +119,7 @@ private:
     bool stopping_ = false;
     bool flush_wanted_ = false;          // flush() is waiting: write what is queued now
     bool writer_idle_ = false;           // the writer waits for work: the next record() wakes it
+    std::atomic<bool> failing_{false};
     std::thread writer_;
 };
 
