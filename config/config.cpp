@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -138,6 +139,8 @@ std::chrono::seconds parse_duration(const std::string& text) {
     std::string unit = text.substr(pos);
     long long mult = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
     if (mult == 0 || v < 0) throw std::invalid_argument("not a duration: '" + text + "' (use e.g. 30s, 5m, 1h, -1)");
+    // v * mult must not overflow (undefined behaviour; found by fuzz_config).
+    if (v > std::numeric_limits<long long>::max() / mult) throw std::invalid_argument("duration too long: '" + text + "' (use -1 for forever)");
     return std::chrono::seconds(v * mult);
 }
 
@@ -153,6 +156,8 @@ std::uint64_t parse_bytes(const std::string& text) {
     else if (unit == "M" || unit == "MiB" || unit == "MB") mult = 1024.0 * 1024;
     else if (unit == "G" || unit == "GiB" || unit == "GB") mult = 1024.0 * 1024 * 1024;
     if (mult == 0 || v < 0) throw std::invalid_argument("not a size: '" + text + "' (use e.g. 512MiB, 4GiB)");
+    // A double beyond 2^64 does not convert (undefined behaviour; found by fuzz_config).
+    if (!(v * mult < 18446744073709551616.0)) throw std::invalid_argument("size too large: '" + text + "'");
     return static_cast<std::uint64_t>(v * mult);
 }
 

@@ -1,14 +1,14 @@
-// Fuzzes the OpenAI request parsers with raw request bodies: parse_body, then the chat,
+// Fuzzes the OpenAI request parsers (wire/request_parsing.*) with raw request bodies: parse_body, then the chat,
 // completion and embedding parsers. Contract: bad input only ever throws ApiError (a 4xx with
 // the field named); any other exception, crash, leak or UB is a bug.
-#include "api/request_parsing.h"
+#include "wire/request_parsing.h"
 
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
 using namespace switchyard;
-using namespace switchyard::api;
+using namespace switchyard::wire;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string body(reinterpret_cast<const char*>(data), size);

@@ -3,6 +3,7 @@
 // chat.completion, and the upstream error-message extractor. Invariant checked: the events do
 // not depend on how the bytes were split into reads.
 #include "providers/openai_stream.h"
+#include "wire/sse_decoder.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include <vector>
 
 using namespace switchyard::providers;
+using switchyard::wire::SseDecoder;
 
 namespace {
 

@@ -8,6 +8,7 @@
 #   scripts/sanitize.sh tsan [REGEX]   TSan into build-tsan/, the threaded tests: scheduler, model pool,
 #                                      remote provider (real sockets), limiter, breaker, router, budgets,
 #                                      request log, pipeline executor
+#   scripts/sanitize.sh tsan --ci      only the scheduler, model pool and request log tests (unit_tests_core)
 # Any report fails the run (-fno-sanitize-recover=all, halt_on_error).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,7 +19,8 @@ case "$mode" in
   asan) dir=build-asan; san="address,undefined"; filter="${2:-.}"
         if [ "$filter" = --ci ]; then target=unit_tests_core; filter='^core\.'; exclude='^$'; fi ;;
   tsan) dir=build-tsan; san="thread"
-        filter="${2:-^(Scheduler|ModelPool|RemoteProvider|AsyncLimiter|CircuitBreaker|RoutePolicy|CascadeVerifier|TierBumps|Budget|RequestLog|PipelineExecutor|PipelinePoolServices)\.}" ;;
+        filter="${2:-^(Scheduler|ModelPool|RemoteProvider|AsyncLimiter|CircuitBreaker|RoutePolicy|CascadeVerifier|TierBumps|Budget|RequestLog|PipelineExecutor|PipelinePoolServices)\.}"
+        if [ "$filter" = --ci ]; then target=unit_tests_core; filter='^core\.(Scheduler|ModelPool|RequestLog)\.'; exclude='^$'; fi ;;
   *) echo "usage: scripts/sanitize.sh asan|tsan [ctest -R regex]" >&2; exit 2 ;;
 esac
 source scripts/llama-env.sh

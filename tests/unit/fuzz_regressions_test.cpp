@@ -1,6 +1,6 @@
 // Regression tests for what the fuzzers (fuzz/) and sanitizers found; SECURITY.md lists each
 // finding. Every test here failed (crash, wrong exception or undefined behaviour) before its fix.
-#include "api/request_parsing.h"
+#include "wire/request_parsing.h"
 #include "config/config.h"
 #include "pipeline/definition.h"
 #include "pipeline/node_type.h"
@@ -19,9 +19,9 @@ using namespace switchyard;
 TEST(FuzzRegressions, NumberOverflowInBodyIs400) {
     for (const char* body : {"3e66666", R"({"model":"m","max_tokens":1e400})"}) {
         try {
-            api::parse_body(body);
+            wire::parse_body(body);
             FAIL() << body;
-        } catch (const api::ApiError& e) {
+        } catch (const wire::ApiError& e) {
             EXPECT_EQ(e.status, 400);
             EXPECT_EQ(e.code, "invalid_json");
         }
@@ -30,11 +30,11 @@ TEST(FuzzRegressions, NumberOverflowInBodyIs400) {
 
 // 2^64-1 read as long long wrapped to -1, so the message said "got -1".
 TEST(FuzzRegressions, HugeUnsignedIntegerIsOutOfRangeWithItsOwnValue) {
-    auto body = api::parse_body(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":18446744073709551615})");
+    auto body = wire::parse_body(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":18446744073709551615})");
     try {
-        api::parse_chat_request(body, SamplingDefaults{});
+        wire::parse_chat_request(body, SamplingDefaults{});
         FAIL();
-    } catch (const api::ApiError& e) {
+    } catch (const wire::ApiError& e) {
         EXPECT_EQ(e.param, "max_tokens");
         EXPECT_NE(e.message.find("18446744073709551615"), std::string::npos) << e.message;
     }
@@ -51,9 +51,9 @@ TEST(FuzzRegressions, NonStringToolFieldsAre400NamingTheField) {
              "{" + msgs + R"(,{"role":"assistant","tool_calls":[{"id":3,"function":{"name":"get"}}]}]})",
              "{" + msgs + R"(,{"role":"assistant","tool_calls":[{"id":"c","function":{"name":[1]}}]}]})"}) {
         try {
-            api::parse_chat_request(api::parse_body(body), SamplingDefaults{});
+            wire::parse_chat_request(wire::parse_body(body), SamplingDefaults{});
             FAIL() << body;
-        } catch (const api::ApiError& e) {
+        } catch (const wire::ApiError& e) {
             EXPECT_EQ(e.status, 400) << body;
             EXPECT_FALSE(e.param.empty()) << body;
         }
@@ -71,6 +71,22 @@ TEST(FuzzRegressions, ConfigNonScalarKeyIsConfigError) {
         } catch (const ConfigError& e) {
             EXPECT_EQ(std::string(e.what()).rfind("f.yaml:", 0), 0u) << e.what();
         }
+    }
+}
+
+// "144444...444MiB" (103 digits) converted a double beyond 2^64 to uint64_t, and "99999999999999999h"
+// overflowed a signed multiplication: both undefined behaviour, reported by UBSan in fuzz_config.
+TEST(FuzzRegressions, HugeSizesAndDurationsAreConfigErrors) {
+    EXPECT_THROW(parse_bytes(std::string(103, '4') + "MiB"), std::invalid_argument);
+    EXPECT_THROW(parse_bytes("1e300"), std::invalid_argument);
+    EXPECT_THROW(parse_duration("99999999999999999h"), std::invalid_argument);
+    EXPECT_EQ(parse_bytes("4GiB"), 4ull << 30);
+    EXPECT_EQ(parse_duration("2h").count(), 7200);
+    try {
+        parse_config("server: {max_body_bytes: " + std::string(103, '4') + "MiB}\nmodels: [{name: m, file: m.gguf}]\n", "/c", "f.yaml");
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("server.max_body_bytes"), std::string::npos) << e.what();
     }
 }
 
