@@ -15,6 +15,7 @@ namespace fs = std::filesystem;
 std::vector<Specialist> read_specialists(const fs::path& file) {
     std::vector<Specialist> out;
     if (!fs::exists(file)) return out;
+    if (!fs::is_regular_file(file)) throw ConfigError(file.string() + ": the specialists file is not a regular file");
     YamlCtx c{file.string()};
     YAML::Node root;
     try {
