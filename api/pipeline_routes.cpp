@@ -199,6 +199,26 @@ asio::awaitable<void> handle_run(ServerContext& ctx, const Request& req, Exchang
 
 std::string list_body(const json& data) { return json{{"object", "list"}, {"data", data}}.dump(); }
 
+json pipeline_descriptions(const ServerContext& ctx) {
+    json data = json::array();
+    if (ctx.pipelines)
+        for (const auto& [name, def] : ctx.pipelines->all()) data.push_back(describe(def));
+    return data;
+}
+
+asio::awaitable<json> run_pipeline(ServerContext& ctx, Exchange& ex, const std::string& name, json& inputs) {
+    const pipeline::PipelineDefinition* def = ctx.pipelines ? ctx.pipelines->find(name) : nullptr;
+    if (!def) throw ApiError::make(404, "not_found_error", "pipeline_not_found", "No pipeline named '" + name + "'", "name");
+    json resolved;
+    try {
+        resolved = pipeline::resolve_inputs(*def, inputs);
+    } catch (const pipeline::PipelineError& e) {
+        throw ApiError::bad_request(problems_text(e), "inputs");
+    }
+    auto ignore = [](const json&) -> asio::awaitable<void> { co_return; };
+    co_return co_await run_and_relay(ctx, ex, *def, resolved, ignore);
+}
+
 bool is_pipeline(const ServerContext& ctx, const std::string& model) { return ctx.pipelines && ctx.pipelines->find(model); }
 
 json pipeline_models(const ServerContext& ctx) {

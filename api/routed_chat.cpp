@@ -1,6 +1,7 @@
 // /v1/chat/completions for route names (model: "auto", ...) and POST /v1/route/explain.
 // Streams live from the tier that answers, or, when a cascade must check an answer first,
 // replays the accepted answer as chunks (documented in README "Routing").
+#include "api/chat_path.h"
 #include "api/openai_format.h"
 #include "api/request_parsing.h"
 #include "api/server_context.h"
@@ -12,24 +13,6 @@
 
 namespace switchyard::api {
 namespace {
-
-std::string cost_text(double usd) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.8f", usd);
-    return buf;
-}
-
-// `key`: the caller's named key, as RequestRecord already found it.
-router::RequestContext request_context(const Request& req, const ApiKeySpec* key) {
-    router::RequestContext rc;
-    if (auto it = req.find("X-Switchyard-Task"); it != req.end()) rc.task_header = std::string(it->value());
-    if (auto it = req.find("X-Switchyard-Local-Only"); it != req.end()) rc.local_only = it->value() == "true" || it->value() == "1";
-    if (auto it = req.find("X-Switchyard-Max-Cost"); it != req.end()) rc.max_cost = router::parse_usd(std::string(it->value()));
-    if (auto it = req.find("X-Switchyard-Latency"); it != req.end()) rc.latency = std::string(it->value());
-    rc.key = key;
-    if (rc.key && rc.key->local_only) rc.local_only = true;
-    return rc;
-}
 
 // Upstream finish and usage chunks are dropped: Switchyard sends its own at the end, once.
 bool forwardable(json& chunk) {
@@ -61,6 +44,7 @@ asio::awaitable<void> handle_routed(ServerContext& ctx, const Request& req, Exch
     auto headers = [&](const router::RouteProgress& p) {
         std::map<std::string, std::string> h{{"x-request-id", rec.id}, {"x-switchyard-request-id", rec.id}, {"x-switchyard-route", route_name}};
         if (p.tier) { h["x-switchyard-model"] = p.tier->model; h["x-switchyard-tier"] = p.tier->name; }
+        if (!p.cache.empty()) h["x-switchyard-cache"] = p.cache;
         return h;
     };
     auto chunk_base = [&](const std::string& model) {
@@ -85,25 +69,15 @@ asio::awaitable<void> handle_routed(ServerContext& ctx, const Request& req, Exch
         co_return open;
     };
     ex.on_disconnect([&open] { open = false; });
-    router::RouteOutcome out = co_await ctx.router->run(body, rc, stream ? &sink : nullptr, progress);
-
-    rec.fields["model"] = out.model.empty() ? route_name : out.model;
-    rec.fields["tier"] = out.tier;
-    rec.fields["task_class"] = out.task_class;
-    rec.fields["trace"] = out.trace;
-    rec.fields["models_tried"] = out.models_tried;
-    rec.fields["escalations"] = out.escalations;
-    rec.fields["cost"] = out.cost;
-    rec.fields["prompt_tokens"] = out.result.prompt_tokens;
-    rec.fields["completion_tokens"] = out.result.completion_tokens;
-    rec.fields["finish_reason"] = out.result.finish_reason;
-    if (ctx.log_content) rec.answer = out.result.content;
-    if (out.ok) ctx.metrics.tokens(out.model, out.result.prompt_tokens, out.result.completion_tokens);
+    router::RouteOutcome out = co_await run_chat_path(ctx, rec, body, rc, stream ? &sink : nullptr, progress);
+    record_outcome(ctx, rec, out, route_name);
 
     json usage = {{"prompt_tokens", out.result.prompt_tokens}, {"completion_tokens", out.result.completion_tokens},
                   {"total_tokens", out.result.prompt_tokens + out.result.completion_tokens}};
     json info = {{"route", route_name}, {"tier", out.tier}, {"model", out.model}, {"task_class", out.task_class}, {"escalations", out.escalations},
                  {"cost", out.cost}, {"models_tried", out.models_tried}};
+    if (!out.cache.empty()) info["cache"] = out.cache;
+    if (!out.session.empty()) info["session"] = {{"key", out.session}, {"tier_before", out.session_tier}};
     if (!out.ok) {
         ApiError err = ApiError::make(out.status, out.status >= 500 ? "server_error" : "invalid_request_error", out.error_code, out.error);
         if (!started) { co_await send_error(ex, rec, err); co_return; }
@@ -116,10 +90,7 @@ asio::awaitable<void> handle_routed(ServerContext& ctx, const Request& req, Exch
         }
         co_return;
     }
-    auto h = headers(progress);
-    h["x-switchyard-cost"] = cost_text(out.cost);
-    h["x-switchyard-model"] = out.model;
-    h["x-switchyard-tier"] = out.tier;
+    auto h = outcome_headers(rec, out, route_name);
     if (!stream) {
         json resp = out.result.response.is_object() && out.result.response.contains("choices") ? out.result.response : json::object();
         if (resp.empty()) {

@@ -27,15 +27,16 @@ std::string random_id(const std::string& prefix) {
 }
 
 RequestRecord::RequestRecord(ServerContext& c, std::string r, const Request& req)
-    : ctx(c), route(std::move(r)), id(random_id(route == "/v1/chat/completions" ? "chatcmpl-" : route == "/v1/completions" ? "cmpl-" : "req-")) {
+    : ctx(c), route(std::move(r)), id(random_id(route == "/v1/chat/completions" ? "chatcmpl-" : route == "/v1/completions" ? "cmpl-"
+                                               : route == "/v1/responses" ? "resp_" : route == "/v1/messages" ? "msg_" : "req-")) {
     fields["method"] = std::string(req.method_string());
     // Keys are never stored; a short hash tells callers apart in the log.
-    auto auth = req.find(http::field::authorization);
+    std::string_view presented = presented_key(req);
     key = find_key(ctx, req);
     if (key) {
         api_key_fingerprint = key->name;
-    } else if (auth != req.end()) {
-        std::size_t h = std::hash<std::string>{}(std::string(auth->value()));
+    } else if (!presented.empty()) {
+        std::size_t h = std::hash<std::string>{}("Bearer " + std::string(presented));
         char buf[17];
         std::snprintf(buf, sizeof buf, "%016zx", h);
         api_key_fingerprint = std::string("key-") + std::string(buf).substr(0, 8);
@@ -89,13 +90,20 @@ asio::awaitable<void> send_error(Exchange& ex, RequestRecord& rec, const ApiErro
     co_await respond_json(ex, err.status, err.body().dump(), headers);
 }
 
+std::string_view presented_key(const Request& req) {
+    if (auto it = req.find(http::field::authorization); it != req.end()) {
+        std::string_view v = it->value();
+        return v.substr(0, 7) == "Bearer " ? v.substr(7) : std::string_view();
+    }
+    // Anthropic clients send the key as x-api-key.
+    if (auto it = req.find("x-api-key"); it != req.end()) return it->value();
+    return {};
+}
+
 const ApiKeySpec* find_key(const ServerContext& ctx, const Request& req) {
     if (ctx.api_keys.empty()) return nullptr;
-    auto it = req.find(http::field::authorization);
-    if (it == req.end()) return nullptr;
-    std::string_view v = it->value();
-    if (v.substr(0, 7) != "Bearer ") return nullptr;
-    v.remove_prefix(7);
+    std::string_view v = presented_key(req);
+    if (v.empty()) return nullptr;
     for (const auto& k : ctx.api_keys)
         if (v == k.key) return &k;
     return nullptr;
@@ -103,8 +111,7 @@ const ApiKeySpec* find_key(const ServerContext& ctx, const Request& req) {
 
 std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req) {
     if (ctx.api_key.empty() && ctx.api_keys.empty()) return std::nullopt;
-    auto it = req.find(http::field::authorization);
-    if (!ctx.api_key.empty() && it != req.end() && it->value() == "Bearer " + ctx.api_key) return std::nullopt;
+    if (!ctx.api_key.empty() && presented_key(req) == ctx.api_key) return std::nullopt;
     if (find_key(ctx, req)) return std::nullopt;
     return ApiError::make(401, "invalid_request_error", "invalid_api_key", "Incorrect or missing API key (send 'Authorization: Bearer <key>')");
 }
@@ -123,6 +130,10 @@ Server::Server(Config config, std::ostream* access_log)
         ctx_->request_log = request_log_.get();
         ctx_->log_content = config_.log_content;
     }
+    responses_ = std::make_unique<ResponseStore>(config_.log_path);   // beside the request log, else in memory
+    ctx_->responses = responses_.get();
+    local_ = std::make_unique<providers::LocalProvider>(pool_, blocking_);
+    ctx_->local = local_.get();
     if (!config_.routes.empty()) {
         auto local = std::make_unique<providers::LocalProvider>(pool_, blocking_);
         router_ = std::make_unique<router::Router>(config_, std::move(local), providers::remote_provider_factory(http_.io().get_executor()), &pool_, &blocking_);
@@ -138,6 +149,9 @@ Server::Server(Config config, std::ostream* access_log)
     register_feedback_routes(http_, *ctx_);
     register_pipeline_routes(http_, *ctx_);
     register_openai_routes(http_, *ctx_);
+    register_responses_routes(http_, *ctx_);
+    register_messages_routes(http_, *ctx_);
+    register_mcp_routes(http_, *ctx_);
 }
 
 // Spend so far in each key's period, and the bumps feedback made, survive a restart.

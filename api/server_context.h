@@ -19,6 +19,8 @@
 #include <vector>
 
 namespace switchyard::router { class Router; }
+namespace switchyard::providers { class Provider; }
+namespace switchyard { class ResponseStore; }
 namespace switchyard::api { class PipelineHost; }
 
 namespace switchyard::api {
@@ -43,6 +45,8 @@ struct ServerContext {
     RequestLog* request_log = nullptr;   // SQLite log, when configured
     router::Router* router = nullptr;    // routes (virtual model names), when configured
     PipelineHost* pipelines = nullptr;   // pipelines (also model names), when configured
+    providers::Provider* local = nullptr; // the local pool as a provider (api/chat_path.cpp)
+    ResponseStore* responses = nullptr;  // stored Responses (previous_response_id)
     bool log_content = false;            // store prompt/answer text in it
     std::atomic<bool> draining{false};
 
@@ -73,8 +77,10 @@ struct RequestRecord {
 
 // Answers with an OpenAI error body (and Retry-After when the error has one).
 asio::awaitable<void> send_error(Exchange& ex, RequestRecord& rec, const ApiError& err);
-// Checks "Authorization: Bearer <key>" when the server has an API key or named keys.
+// Checks the presented key when the server has an API key or named keys.
 std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req);
+// The key a request presents: "Authorization: Bearer K", else "x-api-key: K" (Anthropic clients).
+std::string_view presented_key(const Request& req);
 // The named key (server.api_keys) the request carries, if any.
 const ApiKeySpec* find_key(const ServerContext& ctx, const Request& req);
 std::string random_id(const std::string& prefix);
@@ -84,8 +90,15 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx);    // models, 
 void register_feedback_routes(HttpServer& http, ServerContext& ctx); // /v1/feedback, /v1/route/bumps
 void register_route_routes(HttpServer& http, ServerContext& ctx);    // /v1/route/explain
 void register_pipeline_routes(HttpServer& http, ServerContext& ctx); // /v1/pipelines, /v1/pipelines/{name}/run
+void register_responses_routes(HttpServer& http, ServerContext& ctx); // /v1/responses (OpenAI Responses API)
+void register_messages_routes(HttpServer& http, ServerContext& ctx);  // /v1/messages (Anthropic Messages API)
+void register_mcp_routes(HttpServer& http, ServerContext& ctx);       // /mcp (Model Context Protocol)
 bool is_pipeline(const ServerContext& ctx, const std::string& model);
 nlohmann::json pipeline_models(const ServerContext& ctx);           // /v1/models entries
+nlohmann::json pipeline_descriptions(const ServerContext& ctx);     // as GET /v1/pipelines lists them
+// Runs a pipeline to its result event ({"ok", "outputs", "error", ...}); throws ApiError for an
+// unknown pipeline or bad inputs. A client that disconnects cancels it.
+asio::awaitable<nlohmann::json> run_pipeline(ServerContext& ctx, Exchange& ex, const std::string& name, nlohmann::json& inputs);
 // /v1/chat/completions for a pipeline name (body already parsed).
 asio::awaitable<void> handle_pipeline_chat(ServerContext& ctx, const Request& req, Exchange& ex, const nlohmann::json& body);
 // /v1/chat/completions for a route name (body already parsed; "model" names a route).

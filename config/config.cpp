@@ -11,6 +11,7 @@
 namespace switchyard {
 
 void parse_routing(const YamlCtx& c, const YAML::Node& root, Config& cfg, const std::filesystem::path& base_dir);
+void parse_sessions_and_cache(const YamlCtx& c, const YAML::Node& root, Config& cfg);
 
 namespace {
 
@@ -167,7 +168,7 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
     Config cfg;
     cfg.source = source_name;
     if (!root.IsMap()) c.fail(root, "(top level)", "expected a mapping with 'models:'");
-    c.only_keys(root, "(top level)", {"server", "models_dir", "memory_budget", "models", "log", "providers", "routes", "pipelines"});
+    c.only_keys(root, "(top level)", {"server", "models_dir", "memory_budget", "models", "log", "providers", "routes", "pipelines", "sessions", "cache"});
     if (root["pipelines"]) {
         const auto& pl = root["pipelines"];
         c.only_keys(pl, "pipelines", {"files", "cache_dir", "parallel"});
@@ -219,6 +220,7 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
         cfg.models.push_back(std::move(m));
     }
     parse_routing(c, root, cfg, base_dir);
+    parse_sessions_and_cache(c, root, cfg);
     return cfg;
 }
 

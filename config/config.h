@@ -4,6 +4,7 @@
 #pragma once
 
 #include "config/routing_config.h"
+#include "config/session_cache_config.h"
 
 #include <chrono>
 #include <cstdint>
@@ -88,6 +89,8 @@ struct Config {
     std::filesystem::path log_path;              // SQLite request log ("" = none)
     bool log_content = false;                    // also store prompt and answer text
     PipelinesSpec pipelines;
+    SessionSpec sessions;                        // conversations keep their tier (router/session_store.h)
+    CacheSpec cache;                             // exact-match response cache (router/response_cache.h)
 
     // Finds a model by name or alias; nullptr if none.
     const ModelSpec* find_model(const std::string& name_or_alias) const;

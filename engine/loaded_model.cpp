@@ -157,6 +157,11 @@ std::shared_ptr<GenerationHandle> LoadedModel::generate_chat(const ChatInput& in
     return scheduler_->submit(std::move(job));
 }
 
+int LoadedModel::count_chat_tokens(const ChatInput& in) {
+    require_chat(spec_);
+    return static_cast<int>(formatter_->prepare_chat(in).tokens.size());
+}
+
 std::shared_ptr<GenerationHandle> LoadedModel::generate_text(const std::string& prompt, const std::string& json_schema,
                                                              const SamplingParams& p, EventSink sink) {
     require_chat(spec_);

@@ -26,6 +26,7 @@ struct Scheduler::Slot {
     std::size_t emitted = 0;          // bytes of text already sent to the sink
     std::vector<TokenLogprob> pending_logprobs;
     std::vector<std::string> stops;
+    std::string stop_hit;             // the request's stop string that ended the answer (not the template's)
     bool busy() const { return job != nullptr; }
 };
 
@@ -282,7 +283,13 @@ void Scheduler::sample_slot(Slot& s, int idx) {
     if (max_stop) {
         std::size_t from = s.emitted > max_stop ? s.emitted - max_stop : 0;
         std::size_t hit = std::string::npos;
-        for (const auto& st : s.stops) hit = std::min(hit, s.text.find(st, from));
+        for (const auto& st : s.stops) {
+            std::size_t at = s.text.find(st, from);
+            if (at >= hit) continue;
+            hit = at;
+            const auto& own = job.sampling.stop;
+            s.stop_hit = std::find(own.begin(), own.end(), st) != own.end() ? st : "";
+        }
         if (hit != std::string::npos) {
             s.text.resize(std::max(hit, s.emitted));
             finish(s, "stop");
@@ -323,6 +330,8 @@ void Scheduler::finish(Slot& s, const std::string& reason) {
     GenerationEvent ev;
     ev.type = GenerationEvent::Type::done;
     ev.finish_reason = reason;
+    if (reason == "stop") ev.stop_sequence = s.stop_hit;
+    s.stop_hit.clear();
     ev.usage.prompt_tokens = static_cast<int>(s.job->prompt.tokens.size());
     ev.usage.completion_tokens = s.n_generated;
     ev.usage.cached_prompt_tokens = s.n_cached;

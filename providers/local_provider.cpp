@@ -81,6 +81,7 @@ asio::awaitable<ProviderResult> LocalProvider::chat(const json& request, const C
             result.prompt_tokens = ev.usage.prompt_tokens;
             result.completion_tokens = ev.usage.completion_tokens;
             result.finish_reason = ev.finish_reason;
+            result.stop_sequence = ev.stop_sequence;
             json msg = {{"role", "assistant"}, {"content", ev.full_text}};
             if (!ev.tool_calls.empty()) msg["tool_calls"] = result.tool_calls;
             result.response = {{"id", id}, {"object", "chat.completion"}, {"created", created}, {"model", model_name},

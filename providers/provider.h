@@ -32,6 +32,7 @@ struct ProviderResult {
     int prompt_tokens = 0;
     int completion_tokens = 0;
     std::string finish_reason;
+    std::string stop_sequence;        // the request's stop string that ended the answer (local models report it)
     bool streamed_to_client = false;  // chunks already reached the client: no failover after this
     int retries = 0;
     double latency_ms = 0;

@@ -8,6 +8,8 @@
 #include "router/budget.h"
 #include "router/classifier.h"
 #include "router/policy.h"
+#include "router/response_cache.h"
+#include "router/session_store.h"
 #include "router/tier_bump.h"
 
 #include <functional>
@@ -25,6 +27,7 @@ namespace asio = boost::asio;
 struct RouteProgress {
     const TierSpec* tier = nullptr;
     const providers::Provider* provider = nullptr;
+    std::string cache;                   // the response cache's verdict (miss/bypass/...), known before the call
 };
 
 struct RouteOutcome {
@@ -39,6 +42,9 @@ struct RouteOutcome {
     int status = 200;                    // when !ok: the status to answer with
     std::string error;                   // when !ok
     std::string error_code;
+    std::string cache;                   // hit | miss | bypass | uncacheable; "" when the cache is off
+    std::string session;                 // the session key, when the request had one
+    std::string session_tier;            // the highest tier the session had reached before ("" = new)
 };
 
 struct RequestContext {
@@ -47,6 +53,8 @@ struct RequestContext {
     double max_cost = -1;                // X-Switchyard-Max-Cost (USD; overrides metadata.max_cost)
     std::string latency;                 // X-Switchyard-Latency (overrides metadata.latency)
     const ApiKeySpec* key = nullptr;     // the caller's named key, for its spend limit
+    std::string session;                 // X-Switchyard-Session (else metadata.session_id)
+    bool cache_bypass = false;           // X-Switchyard-Cache: bypass
 };
 
 class Router {
@@ -66,10 +74,14 @@ public:
     const RoutePolicy* policy(const std::string& route) const;
     SpendLedger& ledger() { return ledger_; }
     TierBumps& bumps() { return bumps_; }
+    SessionStore& sessions() { return sessions_; }
+    ResponseCache& cache() { return cache_; }
 
 private:
     SpendLedger ledger_;
     TierBumps bumps_;
+    SessionStore sessions_;
+    ResponseCache cache_;
     std::map<std::string, std::unique_ptr<RoutePolicy>> policies_;
     std::map<std::string, std::unique_ptr<providers::Provider>> providers_;
     struct Classified {
