@@ -1,5 +1,6 @@
 #include "api/chat_path.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace switchyard::api {
@@ -29,72 +30,61 @@ asio::awaitable<router::RouteOutcome> run_chat_path(ServerContext& ctx, RequestR
                                                     const router::RequestContext& rc, const providers::ChunkSink* sink,
                                                     router::RouteProgress& progress) {
     const std::string name = body.value("model", "");
-    if (ctx.router && ctx.router->has_route(name)) co_return co_await ctx.router->run(body, rc, sink, progress);
-    router::RouteOutcome out;
-    if (is_pipeline(ctx, name)) {
+    if (is_pipeline(ctx, name) && !ctx.router->has_route(name)) {
+        router::RouteOutcome out;
         out.status = 400;
         out.error_code = "model_not_supported";
-        out.error = "'" + name + "' is a pipeline: run it with POST /v1/pipelines/" + name + "/run, /v1/chat/completions or the MCP tool";
+        out.error = "'" + name + "' is a pipeline: run it with POST /v1/pipelines/" + name + "/run, /v1/chat/completions or its MCP tool";
         co_return out;
     }
-    // A plain model name: the local pool, as /v1/chat/completions serves it.
-    providers::Provider* local = ctx.local;
-    if (!local) {
-        out.status = 500;
-        out.error_code = "internal_error";
-        out.error = "no local provider";
-        co_return out;
-    }
-    json call = body;
-    call.erase("metadata");
-    providers::ProviderResult r = co_await local->chat(call, sink);
-    out.models_tried.push_back(name);
-    if (r.status >= 400) {
-        out.status = r.status;
-        out.error = r.error;
-        out.error_code = r.error_body.is_object() ? r.error_body.value("code", "") : "";
-        if (out.error_code.empty()) out.error_code = r.status >= 500 ? "server_error" : "invalid_request";
-        out.result = std::move(r);
-        co_return out;
-    }
-    out.ok = true;
-    out.model = r.response.is_object() ? r.response.value("model", name) : name;
-    out.provider = "local";
-    out.trace = json::array({{{"step", "direct"}, {"why", "a model name, not a route"}}});
-    out.result = std::move(r);
-    co_return out;
+    co_return co_await ctx.router->run(body, rc, sink, progress);
 }
 
-void record_outcome(ServerContext& ctx, RequestRecord& rec, const router::RouteOutcome& out, const std::string& requested) {
-    rec.fields["model_requested"] = requested;
-    if (!out.route.empty()) rec.fields["route_name"] = out.route;
-    rec.fields["model"] = out.model.empty() ? requested : out.model;
-    rec.fields["tier"] = out.tier;
-    rec.fields["task_class"] = out.task_class;
-    rec.fields["trace"] = out.trace;
-    rec.fields["models_tried"] = out.models_tried;
-    rec.fields["escalations"] = out.escalations;
-    rec.fields["cost"] = out.cost;
+void record_outcome(ServerContext& ctx, RequestRecord& rec, const router::RouteOutcome& out, const router::RouteProgress& progress) {
+    const std::string requested = rec.fields.value("model_requested", std::string());
+    rec.fields["model"] = !out.model.empty() ? out.model : progress.tier ? progress.tier->model : requested;
+    if (!out.direct) {
+        rec.fields["route_name"] = out.route.empty() ? requested : out.route;
+        rec.fields["tier"] = out.tier;
+        rec.fields["task_class"] = out.task_class;
+        rec.fields["trace"] = out.trace;
+        rec.fields["models_tried"] = out.models_tried;
+        rec.fields["escalations"] = out.escalations;
+        rec.fields["cost"] = out.cost;
+    }
     rec.fields["prompt_tokens"] = out.result.prompt_tokens;
     rec.fields["completion_tokens"] = out.result.completion_tokens;
+    rec.fields["cached_tokens"] = out.result.cached_tokens;
     rec.fields["finish_reason"] = out.result.finish_reason;
     if (!out.cache.empty()) rec.fields["cache"] = out.cache;
     if (!out.session.empty()) rec.fields["session_tier"] = out.session_tier;
     if (!out.ok) rec.fields["error"] = out.error;
     if (ctx.log_content) rec.answer = out.result.content;
-    if (out.ok && out.cache != "hit") ctx.metrics.tokens(out.model, out.result.prompt_tokens, out.result.completion_tokens);
     if (!out.cache.empty()) ctx.metrics.cache(out.cache);
+    if (!out.ok || out.cache == "hit") return;   // a cache hit generated nothing
+    ctx.metrics.tokens(out.model, out.result.prompt_tokens, out.result.completion_tokens);
+    if (rec.ttft_s < 0 && out.result.ttft_ms >= 0) {   // not streamed: when the provider saw its first token
+        rec.ttft_s = std::max(0.0, rec.elapsed() - (out.result.latency_ms - out.result.ttft_ms) / 1000);
+        ctx.metrics.first_token(out.model, rec.ttft_s);
+    }
 }
 
-std::map<std::string, std::string> outcome_headers(const RequestRecord& rec, const router::RouteOutcome& out, const std::string& requested) {
-    std::map<std::string, std::string> h{{"x-request-id", rec.id}, {"x-switchyard-request-id", rec.id}};
-    if (!out.route.empty()) h["x-switchyard-route"] = out.route;
-    if (!out.model.empty()) h["x-switchyard-model"] = out.model;
-    if (!out.tier.empty()) h["x-switchyard-tier"] = out.tier;
-    if (out.ok) h["x-switchyard-cost"] = cost_text(out.cost);
+std::map<std::string, std::string> outcome_headers(const RequestRecord& rec, const router::RouteOutcome& out) {
+    std::map<std::string, std::string> h{{"x-request-id", rec.id}, {"x-switchyard-model", out.model}};
+    if (!out.direct) {
+        h["x-switchyard-request-id"] = rec.id;
+        h["x-switchyard-route"] = out.route;
+        h["x-switchyard-tier"] = out.tier;
+        h["x-switchyard-cost"] = cost_text(out.cost);
+    }
     if (!out.cache.empty()) h["x-switchyard-cache"] = out.cache;
     if (!out.session.empty()) h["x-switchyard-session-tier"] = out.session_tier;
     return h;
+}
+
+void add_outcome_info(json& info, const router::RouteOutcome& out) {
+    if (!out.cache.empty()) info["cache"] = out.cache;
+    if (!out.session.empty()) info["session"] = {{"key", out.session}, {"tier_before", out.session_tier}};
 }
 
 wire::ChatAnswer chat_answer(const router::RouteOutcome& out) {
@@ -112,13 +102,13 @@ wire::ChatAnswer chat_answer(const router::RouteOutcome& out) {
 }
 
 ApiError outcome_error(const router::RouteOutcome& out) {
-    std::string type = out.status == 404 ? "not_found_error" : out.status == 429 ? "rate_limit_error"
-                     : out.status >= 500 ? "server_error" : "invalid_request_error";
-    return ApiError::make(out.status, type, out.error_code, out.error);
-}
-
-ApiError wire_error(const wire::WireError& e) {
-    return ApiError::make(e.status, e.status == 404 ? "not_found_error" : "invalid_request_error", e.code, e.message, e.param);
+    const json& body = out.result.error_body;
+    if (out.direct && body.is_object() && body.contains("message") && body["message"].is_string()) {
+        auto str = [&](const char* k) { return body.contains(k) && body[k].is_string() ? body[k].get<std::string>() : std::string(); };
+        return ApiError::make(out.status, str("type").empty() ? (out.status >= 500 ? "server_error" : "invalid_request_error") : str("type"),
+                              str("code"), str("message"), str("param"), out.result.retry_after);
+    }
+    return ApiError::make(out.status, out.status >= 500 ? "server_error" : "invalid_request_error", out.error_code, out.error);
 }
 
 json replay_chunk(const router::RouteOutcome& out) {

@@ -1,9 +1,8 @@
-// The chat request path as the other API front ends enter it (/v1/responses, /v1/messages,
-// /mcp): they translate their request into a chat-completions body and call run_chat_path,
-// which goes where /v1/chat/completions goes (the router for route names, with rules,
-// cascades, sessions and the response cache; the local provider for plain model names),
-// then translate the outcome back. This file is the one place that decides that path, so when
-// every model name becomes a one-tier route only run_chat_path changes.
+// The chat request path as every front end enters it: /v1/chat/completions (api/routed_chat.cpp),
+// /v1/responses, /v1/messages. Each translates its request into a chat-completions body and calls
+// run_chat_path, which hands it to the router (routes and model names alike: a model name is a
+// one-tier route; rules, cascades, sessions and the response cache apply), then translates the
+// outcome back. The log fields, metrics and headers of an outcome are written here, once.
 #pragma once
 
 #include "api/server_context.h"
@@ -23,22 +22,24 @@ router::RequestContext request_context(const Request& req, const ApiKeySpec* key
 
 // Runs a chat-completions body whose "model" is a route or a model name. With `sink` and
 // body["stream"] true, chunks reach the sink as they are generated; otherwise (or when the
-// answer had to be buffered for a cascade check or a cache hit) out.result holds the whole answer.
+// answer had to be buffered for a cascade check or came from the cache) out.result holds it.
 asio::awaitable<router::RouteOutcome> run_chat_path(ServerContext& ctx, RequestRecord& rec, const json& body,
                                                     const router::RequestContext& rc, const providers::ChunkSink* sink,
                                                     router::RouteProgress& progress);
 
-// The access-log / request-log fields and the token metrics of an outcome.
-void record_outcome(ServerContext& ctx, RequestRecord& rec, const router::RouteOutcome& out, const std::string& requested);
-// x-request-id, x-switchyard-route/tier/model/cost/cache/session for an outcome.
-std::map<std::string, std::string> outcome_headers(const RequestRecord& rec, const router::RouteOutcome& out, const std::string& requested);
+// The access-log / request-log fields, token and cache metrics, and time to first token of an outcome.
+void record_outcome(ServerContext& ctx, RequestRecord& rec, const router::RouteOutcome& out, const router::RouteProgress& progress);
+// x-request-id, x-switchyard-model, and for routes x-switchyard-request-id/route/tier/cost, plus
+// x-switchyard-cache and x-switchyard-session-tier when they apply.
+std::map<std::string, std::string> outcome_headers(const RequestRecord& rec, const router::RouteOutcome& out);
+// Adds cache and session to a response's "switchyard" object.
+void add_outcome_info(json& info, const router::RouteOutcome& out);
 
 // The answer of a successful outcome in the translators' terms.
 wire::ChatAnswer chat_answer(const router::RouteOutcome& out);
-// A failed outcome as an API error (status, type, code, message).
+// The provider's error as the client sees it: a model name's (direct) error passes through
+// unchanged (type, code, param, Retry-After); a route's names the route's failure.
 ApiError outcome_error(const router::RouteOutcome& out);
-// A translator's rejection as an API error.
-ApiError wire_error(const wire::WireError& e);
 // A whole answer as one chat chunk, for streams whose answer arrived buffered (cascade check, cache hit).
 json replay_chunk(const router::RouteOutcome& out);
 // Writes typed SSE events (Responses, Messages); false once the client is gone.

@@ -4,7 +4,7 @@
 // the event stream message_start ... message_stop. Errors use Anthropic's shape
 // {"type": "error", "error": {"type", "message"}} with the same statuses as the OpenAI API.
 #include "api/chat_path.h"
-#include "api/request_parsing.h"
+#include "wire/request_parsing.h"
 #include "wire/messages_format.h"
 
 namespace switchyard::api {
@@ -23,14 +23,10 @@ asio::awaitable<void> send_anthropic_error(Exchange& ex, RequestRecord& rec, con
 
 // Parses and validates; throws ApiError.
 wire::MessagesRequest parse(const Request& req, bool count_only) {
-    try {
-        json body = parse_body(req.body());
-        wire::MessagesRequest m = count_only ? wire::parse_count_tokens_request(body) : wire::parse_messages_request(body);
-        (void)parse_chat_request(m.chat, SamplingDefaults{});   // the chat path's checks, before anything runs
-        return m;
-    } catch (const wire::WireError& e) {
-        throw wire_error(e);
-    }
+    json body = parse_body(req.body());
+    wire::MessagesRequest m = count_only ? wire::parse_count_tokens_request(body) : wire::parse_messages_request(body);
+    (void)parse_chat_request(m.chat, SamplingDefaults{});   // the chat path's checks, before anything runs
+    return m;
 }
 
 asio::awaitable<void> handle_messages(ServerContext& ctx, const Request& req, Exchange& ex) {
@@ -72,9 +68,12 @@ asio::awaitable<void> handle_messages(ServerContext& ctx, const Request& req, Ex
         if (open && !evs.empty()) open = co_await write_events(ex, evs);
         co_return open;
     };
-    ex.on_disconnect([&open] { open = false; });
+    // A client that goes away stops the generation at once, streamed or not.
+    rc.cancel = std::make_shared<providers::Cancellation>();
+    auto cancel = rc.cancel;
+    ex.on_disconnect([&open, cancel] { open = false; cancel->cancel(); });
     router::RouteOutcome out = co_await run_chat_path(ctx, rec, m.chat, rc, m.stream ? &sink : nullptr, progress);
-    record_outcome(ctx, rec, out, requested);
+    record_outcome(ctx, rec, out, progress);
     if (!out.ok) {
         ApiError err = outcome_error(out);
         if (!started) { co_await send_anthropic_error(ex, rec, err); co_return; }
@@ -86,7 +85,7 @@ asio::awaitable<void> handle_messages(ServerContext& ctx, const Request& req, Ex
         co_return;
     }
     wire::ChatAnswer a = chat_answer(out);
-    auto headers = outcome_headers(rec, out, requested);
+    auto headers = outcome_headers(rec, out);
     headers["request-id"] = rec.id;
     const std::string stop_sequence = out.result.stop_sequence;
     if (!m.stream) {

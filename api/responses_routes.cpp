@@ -5,7 +5,7 @@
 // (store: true, the default) carry their conversation, so previous_response_id continues it,
 // and the chain is the conversation's session: it stays on the highest tier it reached.
 #include "api/chat_path.h"
-#include "api/request_parsing.h"
+#include "wire/request_parsing.h"
 #include "store/response_store.h"
 
 #include <ctime>
@@ -48,8 +48,6 @@ asio::awaitable<void> handle_responses(ServerContext& ctx, const Request& req, E
             (void)parse_chat_request(chat, SamplingDefaults{});   // the chat path's checks, before anything runs
         } catch (const ApiError& e) {
             failure = e;
-        } catch (const wire::WireError& e) {
-            failure = wire_error(e);
         }
     }
     if (failure) { co_await send_error(ex, rec, *failure); co_return; }
@@ -88,9 +86,12 @@ asio::awaitable<void> handle_responses(ServerContext& ctx, const Request& req, E
         if (open && !evs.empty()) open = co_await write_events(ex, evs);
         co_return open;
     };
-    ex.on_disconnect([&open] { open = false; });
+    // A client that goes away stops the generation at once, streamed or not.
+    rc.cancel = std::make_shared<providers::Cancellation>();
+    auto cancel = rc.cancel;
+    ex.on_disconnect([&open, cancel] { open = false; cancel->cancel(); });
     router::RouteOutcome out = co_await run_chat_path(ctx, rec, chat, rc, r.stream ? &sink : nullptr, progress);
-    record_outcome(ctx, rec, out, requested);
+    record_outcome(ctx, rec, out, progress);
     if (!out.ok) {
         ApiError err = outcome_error(out);
         if (!started) { co_await send_error(ex, rec, err); co_return; }
@@ -113,7 +114,7 @@ asio::awaitable<void> handle_responses(ServerContext& ctx, const Request& req, E
         stored.session = session;
         stored.messages = conversation.dump();
     }
-    auto headers = outcome_headers(rec, out, requested);
+    auto headers = outcome_headers(rec, out);
     if (!r.stream) {
         json output = wire::response_output(a, ids);
         json resp = wire::response_object(r, out.model, created, output, &a, a.finish_reason == "length" ? "incomplete" : "completed");

@@ -132,9 +132,7 @@ Server::Server(Config config, std::ostream* access_log)
     }
     responses_ = std::make_unique<ResponseStore>(config_.log_path);   // beside the request log, else in memory
     ctx_->responses = responses_.get();
-    local_ = std::make_unique<providers::LocalProvider>(pool_, blocking_);
-    ctx_->local = local_.get();
-    if (!config_.routes.empty()) {
+    {   // Always: every chat and text completion goes through the router (model names are one-tier routes).
         auto local = std::make_unique<providers::LocalProvider>(pool_, blocking_);
         router_ = std::make_unique<router::Router>(config_, std::move(local), providers::remote_provider_factory(http_.io().get_executor()), &pool_, &blocking_);
         ctx_->router = router_.get();

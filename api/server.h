@@ -38,7 +38,6 @@ private:
     AccessLog log_;
     std::unique_ptr<RequestLog> request_log_;
     std::unique_ptr<ResponseStore> responses_;
-    std::unique_ptr<providers::Provider> local_;   // for model names outside routes (api/chat_path.cpp)
     std::unique_ptr<router::Router> router_;   // destroyed after ctx_ users; flushes on destruction
     std::unique_ptr<PipelineHost> pipelines_;  // reset first in ~Server: its runs call the router and pool
     std::unique_ptr<ServerContext> ctx_;

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "wire/responses_format.h"
-#include "wire/wire_error.h"
+#include "wire/reject.h"
 
 #include <nlohmann/json.hpp>
 

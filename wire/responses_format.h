@@ -3,7 +3,7 @@
 // so every mapping and every error is unit-tested (tests/unit/responses_format_test.cpp).
 #pragma once
 
-#include "wire/wire_error.h"
+#include "wire/reject.h"
 
 #include <nlohmann/json.hpp>
 
@@ -27,7 +27,7 @@ struct ResponsesRequest {
     json echo = json::object();        // request fields echoed in the response object
 };
 
-// Validates a Responses body; a violation throws WireError naming the field.
+// Validates a Responses body; a violation throws ApiError (400) naming the field.
 ResponsesRequest parse_responses_request(const json& body);
 
 // The chat body to run: instructions, then the history, then this request's messages.

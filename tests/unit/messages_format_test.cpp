@@ -8,10 +8,10 @@ using namespace switchyard::wire;
 using json = nlohmann::json;
 
 namespace {
-WireError error_of(const json& body) {
+ApiError error_of(const json& body) {
     try {
         parse_messages_request(body);
-    } catch (const WireError& e) {
+    } catch (const ApiError& e) {
         return e;
     }
     ADD_FAILURE() << "no error for " << body.dump();

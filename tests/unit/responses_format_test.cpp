@@ -9,10 +9,10 @@ using json = nlohmann::json;
 
 namespace {
 
-WireError error_of(const json& body) {
+ApiError error_of(const json& body) {
     try {
         parse_responses_request(body);
-    } catch (const WireError& e) {
+    } catch (const ApiError& e) {
         return e;
     }
     ADD_FAILURE() << "no error for " << body.dump();
