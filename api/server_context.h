@@ -21,7 +21,7 @@
 
 namespace switchyard::router { class Router; }
 namespace switchyard { class ResponseStore; }
-namespace switchyard::api { class PipelineHost; }
+namespace switchyard::api { class PipelineHost; class EventBus; }
 
 namespace switchyard::api {
 
@@ -51,6 +51,7 @@ struct ServerContext {
     PipelineHost* pipelines = nullptr;   // pipelines (also model names), when configured
     ResponseStore* responses = nullptr;  // stored Responses (previous_response_id)
     bool log_content = false;            // store prompt/answer text in it
+    EventBus* events = nullptr;          // the web UI's live feed (api/event_bus.h)
     std::atomic<bool> draining{false};
 
     // Runs f on the blocking pool (see providers/offload.h for the GCC 12 constraints).
@@ -96,6 +97,9 @@ void register_pipeline_routes(HttpServer& http, ServerContext& ctx); // /v1/pipe
 void register_responses_routes(HttpServer& http, ServerContext& ctx); // /v1/responses (OpenAI Responses API)
 void register_messages_routes(HttpServer& http, ServerContext& ctx);  // /v1/messages (Anthropic Messages API)
 void register_mcp_routes(HttpServer& http, ServerContext& ctx);       // /mcp (Model Context Protocol)
+void register_ui_routes(HttpServer& http, ServerContext& ctx);       // /ui and /ui/api/* (api/ui_*.cpp)
+// A finished request as the UI's live feed shows it (api/ui_dashboard.cpp).
+nlohmann::json feed_event(const RequestRecord& rec, int status, double latency_s);
 bool is_pipeline(const ServerContext& ctx, const std::string& model);
 nlohmann::json pipeline_models(const ServerContext& ctx);           // /v1/models entries
 nlohmann::json pipeline_descriptions(const ServerContext& ctx);     // as GET /v1/pipelines lists them
