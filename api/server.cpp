@@ -2,6 +2,7 @@
 
 #include "providers/local_provider.h"
 #include "providers/remote_factory.h"
+#include "api/event_bus.h"
 #include "api/pipeline_host.h"
 #include "router/router.h"
 
@@ -54,6 +55,8 @@ RequestRecord::~RequestRecord() {
     fields["latency_ms"] = static_cast<long long>(latency * 1000);
     if (ttft_s >= 0) fields["ttft_ms"] = static_cast<long long>(ttft_s * 1000);
     ctx.log.write(fields);
+    if (ctx.events)
+        if (auto event = feed_event(*this, st, latency); !event.is_null()) ctx.events->publish(event);
     if (!ctx.request_log) return;
     RequestLogEntry e;
     e.id = id;
@@ -102,6 +105,11 @@ const ApiKeySpec* find_key(const ServerContext& ctx, const Request& req) {
 }
 
 std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req) {
+    // Every accepted request is logged: while the log cannot be written (disk full), refuse.
+    if (ctx.request_log && ctx.request_log->failing())
+        return ApiError::make(503, "server_error", "request_log_unavailable",
+                              "The request log cannot be written (disk full or I/O error); requests are refused until it can. Retry later.",
+                              "", 5);
     if (ctx.api_key.empty() && ctx.api_keys.empty()) return std::nullopt;
     auto it = req.find(http::field::authorization);
     if (!ctx.api_key.empty() && it != req.end() && it->value() == "Bearer " + ctx.api_key) return std::nullopt;
@@ -123,7 +131,7 @@ Server::Server(Config config, std::ostream* access_log)
         ctx_->request_log = request_log_.get();
         ctx_->log_content = config_.log_content;
     }
-    if (!config_.routes.empty()) {
+    {   // Always: every chat and text completion goes through the router (model names are one-tier routes).
         auto local = std::make_unique<providers::LocalProvider>(pool_, blocking_);
         router_ = std::make_unique<router::Router>(config_, std::move(local), providers::remote_provider_factory(http_.io().get_executor()), &pool_, &blocking_);
         ctx_->router = router_.get();
@@ -138,6 +146,8 @@ Server::Server(Config config, std::ostream* access_log)
     register_feedback_routes(http_, *ctx_);
     register_pipeline_routes(http_, *ctx_);
     register_openai_routes(http_, *ctx_);
+    ctx_->events = &events_;
+    register_ui_routes(http_, *ctx_);
 }
 
 // Spend so far in each key's period, and the bumps feedback made, survive a restart.
@@ -180,6 +190,7 @@ void Server::begin_drain() {
     }
     std::cerr << "switchyard: shutting down, " << http_.in_flight() << " request(s) in flight\n";
     ctx_->draining = true;
+    events_.close_all();  // live feeds end now instead of holding the drain open
     http_.stop_accepting();
     auto deadline = std::chrono::steady_clock::now() + config_.server.shutdown_grace;
     auto timer = std::make_shared<asio::steady_timer>(http_.io());

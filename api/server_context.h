@@ -2,11 +2,12 @@
 // (model loads, tokenisation, embeddings) so I/O threads never stall, and the access log.
 #pragma once
 
-#include "api/api_error.h"
+#include "wire/api_error.h"
 #include "api/http_server.h"
 #include "api/metrics.h"
 #include "engine/model_pool.h"
 #include "providers/offload.h"
+#include "providers/provider.h"
 #include "store/request_log.h"
 
 #include <atomic>
@@ -19,9 +20,13 @@
 #include <vector>
 
 namespace switchyard::router { class Router; }
-namespace switchyard::api { class PipelineHost; }
+namespace switchyard::api { class PipelineHost; class EventBus; }
 
 namespace switchyard::api {
+
+// The OpenAI wire format (wire/: ApiError, parse_body, sse_event, EventChannel...) is this
+// layer's vocabulary; api/ is the server side of it.
+using namespace switchyard::wire;
 
 // One JSON line per accepted request, written to the configured stream (stdout by default).
 class AccessLog {
@@ -44,6 +49,7 @@ struct ServerContext {
     router::Router* router = nullptr;    // routes (virtual model names), when configured
     PipelineHost* pipelines = nullptr;   // pipelines (also model names), when configured
     bool log_content = false;            // store prompt/answer text in it
+    EventBus* events = nullptr;          // the web UI's live feed (api/event_bus.h)
     std::atomic<bool> draining{false};
 
     // Runs f on the blocking pool (see providers/offload.h for the GCC 12 constraints).
@@ -73,7 +79,8 @@ struct RequestRecord {
 
 // Answers with an OpenAI error body (and Retry-After when the error has one).
 asio::awaitable<void> send_error(Exchange& ex, RequestRecord& rec, const ApiError& err);
-// Checks "Authorization: Bearer <key>" when the server has an API key or named keys.
+// Checks "Authorization: Bearer <key>" when the server has an API key or named keys, and refuses
+// (503) every request while the request log cannot be written.
 std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req);
 // The named key (server.api_keys) the request carries, if any.
 const ApiKeySpec* find_key(const ServerContext& ctx, const Request& req);
@@ -84,11 +91,18 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx);    // models, 
 void register_feedback_routes(HttpServer& http, ServerContext& ctx); // /v1/feedback, /v1/route/bumps
 void register_route_routes(HttpServer& http, ServerContext& ctx);    // /v1/route/explain
 void register_pipeline_routes(HttpServer& http, ServerContext& ctx); // /v1/pipelines, /v1/pipelines/{name}/run
+void register_ui_routes(HttpServer& http, ServerContext& ctx);       // /ui and /ui/api/* (api/ui_*.cpp)
+// A finished request as the UI's live feed shows it (api/ui_dashboard.cpp).
+nlohmann::json feed_event(const RequestRecord& rec, int status, double latency_s);
 bool is_pipeline(const ServerContext& ctx, const std::string& model);
 nlohmann::json pipeline_models(const ServerContext& ctx);           // /v1/models entries
 // /v1/chat/completions for a pipeline name (body already parsed).
 asio::awaitable<void> handle_pipeline_chat(ServerContext& ctx, const Request& req, Exchange& ex, const nlohmann::json& body);
-// /v1/chat/completions for a route name (body already parsed; "model" names a route).
+// /v1/chat/completions for a route or model name (body already parsed).
 asio::awaitable<void> handle_routed(ServerContext& ctx, const Request& req, Exchange& ex, const nlohmann::json& body);
+// The one path of /v1/chat/completions and /v1/completions: auth, body, router, SSE or JSON answer.
+// `parsed`: the body when the caller already parsed it (null: parsed here, with the precise error).
+asio::awaitable<void> handle_completion(ServerContext& ctx, const Request& req, Exchange& ex, const nlohmann::json* parsed,
+                                        providers::Endpoint endpoint);
 
 }  // namespace switchyard::api
