@@ -99,7 +99,7 @@ def main():
     proc, url = serve(a.binary, a.config)
     decisions = {}
     try:
-        for route in ("learned", "rules", "classifier"):
+        for route in ("learned", "learned97", "rules", "classifier"):
             for i in ids:
                 messages = [{"role": "user", "content": cases[i]["prompt"]}]
                 d = explain(url, route, messages)
@@ -120,7 +120,8 @@ def main():
     pols = [routed("always-small (SmolLM2-135M)", lambda i: "small"), routed("always-base (Gemma 270M)", lambda i: "base"),
             routed("always-large (Qwen2.5-1.5B)", lambda i: "large")]
     oracle = routed("oracle (large only where it beats small)", lambda i: "large" if L[i]["score"] > S[i]["score"] else "small")
-    learned = routed("learned router", lambda i: "large" if decisions[("learned", i)][0] != "small" else "small")
+    learned = routed("learned router (shipped, target_quality 0.90)", lambda i: "large" if decisions[("learned", i)][0] != "small" else "small")
+    learned97 = routed("learned router (target_quality 0.97)", lambda i: "large" if decisions[("learned97", i)][0] != "small" else "small")
     share = sum(r[3] for r in learned.rows.values()) / len(ids)
     # Random routing at the learned router's large share: the expectation, exactly (no sampling noise).
     rnd_rows = {i: (cases[i]["class"], (1 - share) * S[i]["score"] + share * L[i]["score"],
@@ -135,7 +136,7 @@ def main():
         r = L[i] if esc else S[i]
         casc_rows[i] = (cases[i]["class"], r["score"], S[i]["latency_ms"] + (L[i]["latency_ms"] if esc else 0), esc)
     casc = Policy(f"logprob cascade (min_mean_logprob {a.cascade_mean_logprob})", casc_rows)
-    pols += [rnd, rules, clf, casc, learned, oracle]
+    pols += [rnd, rules, clf, casc, learned, learned97, oracle]
 
     q_large = sum(L[i]["score"] for i in ids) / len(ids)
     q_small = sum(S[i]["score"] for i in ids) / len(ids)
