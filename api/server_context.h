@@ -81,7 +81,8 @@ struct RequestRecord {
 
 // Answers with an OpenAI error body (and Retry-After when the error has one).
 asio::awaitable<void> send_error(Exchange& ex, RequestRecord& rec, const ApiError& err);
-// Checks the presented key when the server has an API key or named keys.
+// Checks the presented key (see presented_key) when the server has an API key or named keys, and
+// refuses (503) every request while the request log cannot be written.
 std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req);
 // The key a request presents: "Authorization: Bearer K", else "x-api-key: K" (Anthropic clients).
 std::string_view presented_key(const Request& req);

@@ -7,6 +7,7 @@ the page asks for the key and sends it as a Bearer header.
     checker's error on the node and on the field
   - a run on the sample documents shows every node finishing and the answer; "run from here" re-runs
     the answer node with everything upstream from the cache
+  - a pipeline built on an empty canvas (a node from the library, two dragged wires, a param) runs
   - an edit saved from the editor passes `switchyard pipeline check` and keeps the file's comments
   - the playground's thumbs-up lands in the request log's feedback table
 plus the HTTP side without a browser: static files (types, no path traversal), auth on the UI's
@@ -161,6 +162,15 @@ def test_editor_runs_ocr_rag_on_the_sample_documents(ui, docs):
     # Run from here (answer): upstream nodes answer from the cache; the answer node runs again.
     assert r["rerun"]["answer"] == "ok", r["rerun"]
     assert r["rerun"]["ocr_images"] == "cached" and r["rerun"]["read_pdfs"] == "cached", r["rerun"]
+
+
+def test_a_new_pipeline_from_an_empty_canvas_runs(ui):
+    r = Browser(ui, "editor_new").result(90)
+    assert r["output"] == "Hello world!", r
+    import yaml
+    doc = yaml.safe_load(r["yaml"])
+    assert doc["nodes"]["template"] == {"type": "template", "params": {"template": "Hello {{text}}!"}, "inputs": {"text": "$inputs.text"}}
+    assert doc["outputs"] == {"text": "template.text"}
 
 
 def test_a_saved_edit_round_trips_through_pipeline_check(ui):

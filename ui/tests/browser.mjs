@@ -118,6 +118,37 @@ const scenarios = {
     return { message: await page.getByTestId('editor-message').innerText() };
   },
 
+  async editor_new(page) {
+    await open(page, '#/pipelines/new');
+    await page.getByTestId('node-inputs').waitFor({ timeout: 15000 });
+    await page.locator('[data-node-type="template"]').click();
+    await page.getByTestId('node-template').waitFor({ timeout: 5000 });
+    await page.locator('.react-flow__controls-fitview').click();
+    await page.waitForTimeout(300);
+    const drag = async (from, to) => {
+      const a = await page.locator(from).boundingBox();
+      const b = await page.locator(to).boundingBox();
+      await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 10 });
+      await page.mouse.up();
+    };
+    await drag('.react-flow__handle[data-nodeid="__inputs"][data-handleid="text"]', '.react-flow__handle[data-nodeid="template"][data-handleid="__new"]');
+    await page.getByTestId('node-template').click();
+    await page.locator('.inspector [data-param="template"]').fill('Hello {{text}}!');
+    await page.locator('.react-flow__controls-fitview').click();
+    await page.waitForTimeout(300);
+    await drag('.react-flow__handle.source[data-nodeid="template"][data-handleid="text"]', '.react-flow__handle[data-nodeid="__outputs"][data-handleid="__new"]');
+    await page.getByTestId('check-status').filter({ hasText: 'valid' }).waitFor({ timeout: 10000 });
+    await page.locator('[data-run-input="text"]').fill('world');
+    await page.getByTestId('run').click();
+    await page.getByTestId('run-result').waitFor({ timeout: 30000 });
+    const output = await page.locator('[data-output="text"] pre').innerText();
+    await page.getByRole('button', { name: 'YAML', exact: true }).click();
+    const yaml = await page.getByLabel('YAML').inputValue();
+    return { output, yaml };
+  },
+
   async playground(page) {
     await open(page, '#/playground');
     const columns = page.getByTestId('column');
