@@ -22,9 +22,19 @@ std::string base64_floats(const std::vector<float>& v) {
     return out;
 }
 
-json model_json(const ModelStatus& m) {
+// Absolute paths tell a caller about the machine (user names, folder layout): the file is shown
+// relative to models_dir (its name alone when outside it) unless server.expose_paths is set.
+std::string shown_path(const ServerContext& ctx, const std::string& file) {
+    if (ctx.expose_paths) return file;
+    std::filesystem::path p(file);
+    auto rel = p.lexically_relative(ctx.pool.config().models_dir);
+    if (!rel.empty() && *rel.begin() != "..") return rel.string();
+    return p.filename().string();
+}
+
+json model_json(const ServerContext& ctx, const ModelStatus& m) {
     return {{"id", m.name}, {"object", "model"}, {"created", 0}, {"owned_by", "switchyard"},
-            {"switchyard", {{"kind", m.kind}, {"aliases", m.aliases}, {"loaded", m.loaded}, {"file", m.file},
+            {"switchyard", {{"kind", m.kind}, {"aliases", m.aliases}, {"loaded", m.loaded}, {"file", shown_path(ctx, m.file)},
                             {"file_bytes", m.file_bytes}, {"memory_bytes", m.memory_bytes}, {"active", m.active},
                             {"queued", m.queued}}}};
 }
@@ -55,7 +65,7 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx) {
         RequestRecord rec(ctx, "/v1/models", req);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         json data = json::array();
-        for (const auto& m : ctx.pool.status()) data.push_back(model_json(m));
+        for (const auto& m : ctx.pool.status()) data.push_back(model_json(ctx, m));
         for (const auto& r : ctx.pool.config().routes) data.push_back(route_json(r));
         for (auto& p : pipeline_models(ctx)) data.push_back(std::move(p));
         rec.status = 200;
@@ -76,7 +86,7 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx) {
         for (const auto& m : ctx.pool.status()) {
             if (m.name != spec->name) continue;
             rec.status = 200;
-            co_await respond_json(ex, 200, model_json(m).dump());
+            co_await respond_json(ex, 200, model_json(ctx, m).dump());
         }
     });
 

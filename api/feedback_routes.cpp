@@ -127,6 +127,7 @@ void register_feedback_routes(HttpServer& http, ServerContext& ctx) {
     http.route(http::verb::delete_, "/v1/route/bumps", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
         RequestRecord rec(ctx, "/v1/route/bumps", req);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
+        if (auto err = check_admin(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         std::string route = query_param(req.target(), "route"), cls = query_param(req.target(), "class");
         if (!route.empty() && (!ctx.router || !ctx.router->policy(route))) {
             co_await send_error(ex, rec, ApiError::make(404, "not_found_error", "route_not_found", "No route named '" + route + "'", "route"));

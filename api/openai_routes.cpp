@@ -202,7 +202,9 @@ void register_openai_routes(HttpServer& http, ServerContext& ctx) {
     http.route(http::verb::post, "/v1/chat/completions", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
         // Parsed once here: route names ("auto", ...) go through the router, model names keep the direct path.
         // Pipeline names run their pipeline.
-        json peek = ctx.router || ctx.pipelines ? json::parse(req.body(), nullptr, false) : json();
+        // parse_body's limits (nesting depth) apply here too; its error is given by the direct path below.
+        json peek;
+        if (ctx.router || ctx.pipelines) try { peek = parse_body(req.body()); } catch (const ApiError&) {}
         if (peek.is_object() && peek.contains("model") && peek["model"].is_string() && !ctx.draining) {
             const std::string name = peek["model"].get<std::string>();
             if (ctx.router && ctx.router->has_route(name)) {

@@ -2,6 +2,7 @@
 
 #include "providers/local_provider.h"
 #include "providers/remote_factory.h"
+#include "api/access_policy.h"
 #include "api/pipeline_host.h"
 #include "router/router.h"
 
@@ -32,6 +33,7 @@ RequestRecord::RequestRecord(ServerContext& c, std::string r, const Request& req
     // Keys are never stored; a short hash tells callers apart in the log.
     auto auth = req.find(http::field::authorization);
     key = find_key(ctx, req);
+    rate_caller = caller_name(ctx, req);
     if (key) {
         api_key_fingerprint = key->name;
     } else if (auth != req.end()) {
@@ -54,6 +56,10 @@ RequestRecord::~RequestRecord() {
     fields["latency_ms"] = static_cast<long long>(latency * 1000);
     if (ttft_s >= 0) fields["ttft_ms"] = static_cast<long long>(ttft_s * 1000);
     ctx.log.write(fields);
+    if (ctx.limiter) {
+        const long long tokens = fields.value("prompt_tokens", 0LL) + fields.value("completion_tokens", 0LL);
+        ctx.limiter->add_tokens(rate_caller, tokens, std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count());
+    }
     if (!ctx.request_log) return;
     RequestLogEntry e;
     e.id = id;
@@ -89,24 +95,75 @@ asio::awaitable<void> send_error(Exchange& ex, RequestRecord& rec, const ApiErro
     co_await respond_json(ex, err.status, err.body().dump(), headers);
 }
 
+namespace {
+
+std::string_view bearer_token(const Request& req) {
+    auto it = req.find(http::field::authorization);
+    if (it == req.end()) return {};
+    std::string_view v = it->value();
+    if (v.substr(0, 7) != "Bearer ") return {};
+    v.remove_prefix(7);
+    return v;
+}
+
+bool is_admin_key(const ServerContext& ctx, std::string_view token) {
+    return !ctx.admin_key.empty() && !token.empty() && constant_time_equals(token, ctx.admin_key);
+}
+
+bool auth_configured(const ServerContext& ctx) { return !ctx.api_key.empty() || !ctx.api_keys.empty(); }
+
+}  // namespace
+
 const ApiKeySpec* find_key(const ServerContext& ctx, const Request& req) {
     if (ctx.api_keys.empty()) return nullptr;
-    auto it = req.find(http::field::authorization);
-    if (it == req.end()) return nullptr;
-    std::string_view v = it->value();
-    if (v.substr(0, 7) != "Bearer ") return nullptr;
-    v.remove_prefix(7);
+    std::string_view token = bearer_token(req);
+    if (token.empty()) return nullptr;
+    // Every key is compared (no early exit), so timing does not tell which one nearly matched.
+    const ApiKeySpec* found = nullptr;
     for (const auto& k : ctx.api_keys)
-        if (v == k.key) return &k;
-    return nullptr;
+        if (constant_time_equals(token, k.key) && !found) found = &k;
+    return found;
+}
+
+std::string caller_name(const ServerContext& ctx, const Request& req) {
+    if (const auto* k = find_key(ctx, req)) return "key:" + k->name;
+    std::string_view token = bearer_token(req);
+    if (is_admin_key(ctx, token)) return "admin";
+    if (!ctx.api_key.empty() && constant_time_equals(token, ctx.api_key)) return "api_key";
+    return "anonymous";
 }
 
 std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req) {
-    if (ctx.api_key.empty() && ctx.api_keys.empty()) return std::nullopt;
-    auto it = req.find(http::field::authorization);
-    if (!ctx.api_key.empty() && it != req.end() && it->value() == "Bearer " + ctx.api_key) return std::nullopt;
-    if (find_key(ctx, req)) return std::nullopt;
-    return ApiError::make(401, "invalid_request_error", "invalid_api_key", "Incorrect or missing API key (send 'Authorization: Bearer <key>')");
+    std::string_view token = bearer_token(req);
+    const ApiKeySpec* named = find_key(ctx, req);
+    if (auth_configured(ctx)) {
+        const bool ok = named || is_admin_key(ctx, token) || (!ctx.api_key.empty() && constant_time_equals(token, ctx.api_key));
+        if (!ok) return ApiError::make(401, "invalid_request_error", "invalid_api_key", "Incorrect or missing API key (send 'Authorization: Bearer <key>')");
+    }
+    if (!ctx.limiter) return std::nullopt;
+    RateLimiter::Limits limits{ctx.rate_limit.requests_per_minute, ctx.rate_limit.tokens_per_minute};
+    if (named && named->requests_per_minute >= 0) limits.requests_per_minute = named->requests_per_minute;
+    if (named && named->tokens_per_minute >= 0) limits.tokens_per_minute = named->tokens_per_minute;
+    const std::string caller = caller_name(ctx, req);
+    const double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    if (int wait = ctx.limiter->admit(caller, limits, now))
+        return ApiError::make(429, "rate_limit_error", "rate_limit_exceeded",
+                              "Rate limit reached for " + (named ? "key '" + named->name + "'" : std::string("this caller")) + " (" +
+                                  std::to_string(limits.requests_per_minute) + " requests, " + std::to_string(limits.tokens_per_minute) +
+                                  " tokens per minute; 0 = unlimited); retry in " + std::to_string(wait) + " s",
+                              "", wait);
+    return std::nullopt;
+}
+
+std::optional<ApiError> check_admin(const ServerContext& ctx, const Request& req) {
+    if (!auth_configured(ctx) && ctx.admin_key.empty()) return std::nullopt;   // no keys at all: a local, single-user server
+    std::string_view token = bearer_token(req);
+    const ApiKeySpec* named = find_key(ctx, req);
+    if (is_admin_key(ctx, token) || (named && named->admin)) return std::nullopt;
+    if (named || (!ctx.api_key.empty() && constant_time_equals(token, ctx.api_key)))
+        return ApiError::make(403, "permission_error", "admin_required",
+                              "This endpoint needs an admin key: server.admin_key_env, or a server.api_keys entry with role: admin");
+    return ApiError::make(401, "invalid_request_error", "invalid_api_key", "Incorrect or missing admin API key (send 'Authorization: Bearer <key>')");
 }
 
 Server::Server(Config config, std::ostream* access_log)
@@ -115,9 +172,14 @@ Server::Server(Config config, std::ostream* access_log)
       blocking_(4),
       log_(access_log),
       http_(HttpServerOptions{config_.server.host, config_.server.port, config_.server.io_threads,
-                              config_.server.max_body_bytes, config_.server.idle_timeout}),
+                              config_.server.max_body_bytes, config_.server.idle_timeout, config_.server.header_timeout,
+                              config_.server.body_timeout, AccessPolicy{config_.server.cors_origins, config_.server.allowed_hosts}}),
       signals_(http_.io(), SIGINT, SIGTERM) {
     ctx_ = std::unique_ptr<ServerContext>(new ServerContext{pool_, metrics_, blocking_, log_, config_.server.api_key, config_.server.api_keys});
+    ctx_->admin_key = config_.server.admin_key;
+    ctx_->rate_limit = config_.server.rate_limit;
+    ctx_->limiter = &limiter_;
+    ctx_->expose_paths = config_.server.expose_paths;
     if (!config_.log_path.empty()) {
         request_log_ = std::make_unique<RequestLog>(config_.log_path);
         ctx_->request_log = request_log_.get();

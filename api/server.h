@@ -33,6 +33,7 @@ private:
     Config config_;
     ModelPool pool_;
     Metrics metrics_;
+    RateLimiter limiter_;                      // server.rate_limit and per-key limits
     asio::thread_pool blocking_;
     AccessLog log_;
     std::unique_ptr<RequestLog> request_log_;

@@ -5,6 +5,7 @@
 #include "api/api_error.h"
 #include "api/http_server.h"
 #include "api/metrics.h"
+#include "api/rate_limiter.h"
 #include "engine/model_pool.h"
 #include "providers/offload.h"
 #include "store/request_log.h"
@@ -44,6 +45,10 @@ struct ServerContext {
     router::Router* router = nullptr;    // routes (virtual model names), when configured
     PipelineHost* pipelines = nullptr;   // pipelines (also model names), when configured
     bool log_content = false;            // store prompt/answer text in it
+    std::string admin_key;               // server.admin_key_env's value ("" = none)
+    RateLimitSpec rate_limit;            // server.rate_limit: for callers without limits of their own
+    RateLimiter* limiter = nullptr;
+    bool expose_paths = false;           // /v1/models may show absolute paths
     std::atomic<bool> draining{false};
 
     // Runs f on the blocking pool (see providers/offload.h for the GCC 12 constraints).
@@ -65,6 +70,7 @@ struct RequestRecord {
     int status = 0;
     double ttft_s = -1;
     std::string api_key_fingerprint;     // the key's configured name, else a short hash
+    std::string rate_caller;             // what rate limits count this request against
     const ApiKeySpec* key = nullptr;     // the named key the caller sent, if any
     std::string prompt;   // filled only when content logging is on
     std::string answer;
@@ -73,8 +79,14 @@ struct RequestRecord {
 
 // Answers with an OpenAI error body (and Retry-After when the error has one).
 asio::awaitable<void> send_error(Exchange& ex, RequestRecord& rec, const ApiError& err);
-// Checks "Authorization: Bearer <key>" when the server has an API key or named keys.
+// Checks "Authorization: Bearer <key>" when the server has an API key or named keys, then the
+// caller's rate limit (429 with Retry-After).
 std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req);
+// For admin endpoints: with any key configured, only the admin key or a key with role admin
+// passes (401 without a valid key, 403 with a client key).
+std::optional<ApiError> check_admin(const ServerContext& ctx, const Request& req);
+// The name rate limits count against: the named key, "api_key", "admin", or "anonymous".
+std::string caller_name(const ServerContext& ctx, const Request& req);
 // The named key (server.api_keys) the request carries, if any.
 const ApiKeySpec* find_key(const ServerContext& ctx, const Request& req);
 std::string random_id(const std::string& prefix);

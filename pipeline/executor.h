@@ -61,6 +61,8 @@ struct RunOptions {
     TokenCallback on_token;
     // Node whose tokens go to on_token. "" = the node feeding the first output, if it is not mapped.
     std::string stream_node;
+    // What file inputs and http nodes may reach (pipeline/confinement.h); null: anything.
+    const AccessRules* access = nullptr;
 };
 
 class Executor {

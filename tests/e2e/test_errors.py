@@ -187,7 +187,7 @@ def test_queue_full(start_server):
     srv = start_server(config_yaml(chat_model_yaml(parallel=1, queue_limit=0)))
     client = srv.client()
     sock, buf = open_stream(srv, "/v1/chat/completions",
-                            {"model": CHAT_MODEL, "stream": True, "max_tokens": 2000, "temperature": 1, "seed": 7,
+                            {"model": CHAT_MODEL, "stream": True, "max_tokens": 1000, "temperature": 1, "seed": 7,
                              "messages": [{"role": "user", "content": "Write a very long story about a dragon."}]})
     try:
         assert header_value(buf, "x-request-id")
