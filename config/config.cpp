@@ -38,6 +38,7 @@ ModelSpec parse_model(const YamlCtx& c, const YAML::Node& n, const std::string& 
     if (!n["file"]) c.fail(n, path, "missing required key 'file' (path to a .gguf, relative to models_dir)");
     std::filesystem::path file = c.get<std::string>(n["file"], path + ".file", "a path");
     m.file = file.is_absolute() ? file : models_dir / file;
+    m.file_as_written = file.string();
     if (n["chat_template"]) {
         std::filesystem::path t = c.get<std::string>(n["chat_template"], path + ".chat_template", "a path");
         // Relative to the config file, not models_dir: templates ship with the config.

@@ -36,6 +36,7 @@ enum class ModelKind { chat, embedding };
 struct ModelSpec {
     std::string name;
     std::filesystem::path file;          // absolute after loading the config
+    std::string file_as_written;         // as in the config: what error messages show (no absolute path unless written so)
     std::filesystem::path chat_template; // Jinja file overriding the GGUF's template ("" = use the GGUF's)
     ModelKind kind = ModelKind::chat;
     std::vector<std::string> aliases;

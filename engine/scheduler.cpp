@@ -209,7 +209,13 @@ void Scheduler::run() {
             if (stopping_) break;
             admit_locked();
         }
-        step();
+        // Nothing thrown on this thread may end the process (std::terminate): a failure here
+        // fails the sequences in flight, whose requests get an error, and the model keeps serving.
+        try {
+            step();
+        } catch (const std::exception& e) {
+            fail_all_busy(std::string("generation failed: ") + e.what());
+        }
     }
     // Shutting down: nothing more will be generated for anyone.
     std::lock_guard lock(mu_);
@@ -349,6 +355,19 @@ void Scheduler::emit_text(Slot& s, bool final) {
     if (s.parser) ev.chat_deltas = s.parser->feed(ev.text);
     if (ev.text.empty() && ev.chat_deltas.empty() && ev.logprobs.empty()) return;
     s.job->sink(std::move(ev));
+}
+
+void Scheduler::fail_all_busy(const std::string& error) {
+    for (auto& sp : slots_) {
+        Slot& s = *sp;
+        if (!s.busy()) continue;
+        llama_memory_seq_rm(llama_get_memory(ctx_), s.seq, -1, -1);
+        s.cache.clear();
+        try {
+            fail(s, error);   // releases the slot before calling the sink
+        } catch (const std::exception&) {
+        }
+    }
 }
 
 void Scheduler::finish(Slot& s, const std::string& reason) {

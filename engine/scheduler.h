@@ -57,6 +57,7 @@ private:
     void emit_text(Slot& s, bool final);
     void finish(Slot& s, const std::string& reason);
     void fail(Slot& s, const std::string& error);
+    void fail_all_busy(const std::string& error);
 
     llama_model* model_;
     llama_context* ctx_;

@@ -281,8 +281,19 @@ def test_same_seed_same_answer_with_or_without_a_cached_prefix(srv):
     for _ in range(3):
         status, _, body = srv.request("POST", "/v1/chat/completions", payload, headers=auth(), timeout=120)
         assert status == 200, body
-        answers.append(json.loads(body)["choices"][0]["message"]["content"])
+        reply = json.loads(body)
+        answers.append(reply["choices"][0]["message"]["content"])
+        # A seeded request evaluates its whole prompt, as the first time (README#security).
+        assert reply["usage"]["prompt_tokens_details"]["cached_tokens"] == 0, reply["usage"]
     assert answers[0] == answers[1] == answers[2], answers
+    # Without a seed the repeated prompt still reuses its cached prefix.
+    unseeded = {k: v for k, v in payload.items() if k != "seed"} | {"max_tokens": 2}
+    usage = []
+    for _ in range(2):
+        status, _, body = srv.request("POST", "/v1/chat/completions", unseeded, headers=auth(), timeout=120)
+        assert status == 200, body
+        usage.append(json.loads(body)["usage"]["prompt_tokens_details"]["cached_tokens"])
+    assert usage[1] > 0, usage
 
 
 def test_rate_limit_recovers(srv):
