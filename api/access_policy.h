@@ -8,7 +8,7 @@
 //    "Host: attacker.example". Only loopback names, IP literals and server.allowed_hosts pass.
 #pragma once
 
-#include "api/api_error.h"
+#include "wire/api_error.h"
 
 #include <map>
 #include <optional>
@@ -17,6 +17,8 @@
 #include <vector>
 
 namespace switchyard::api {
+
+using wire::ApiError;
 
 struct AccessPolicy {
     std::vector<std::string> cors_origins;   // "https://app.example:8443"; "*" = any origin (only when written)

@@ -12,9 +12,7 @@ namespace switchyard::providers {
 // variable is unset is left out (nullptr) rather than sending unauthenticated requests.
 std::function<std::unique_ptr<Provider>(const RemoteProviderSpec&)> remote_provider_factory(asio::any_io_executor ex) {
     return [ex](const RemoteProviderSpec& spec) -> std::unique_ptr<Provider> {
-        RemoteProviderConfig cfg;
-        cfg.name = spec.name;
-        cfg.base_url = spec.base_url;
+        RemoteProviderSpec cfg = spec;
         if (!spec.api_key_env.empty()) {
             const char* key = std::getenv(spec.api_key_env.c_str());
             if (!key || !*key) {
@@ -25,14 +23,6 @@ std::function<std::unique_ptr<Provider>(const RemoteProviderSpec&)> remote_provi
             }
             cfg.api_key = key;
         }
-        cfg.model_map = spec.models;
-        cfg.price_input = spec.price_input;
-        cfg.price_output = spec.price_output;
-        cfg.timeout = spec.timeout;
-        cfg.max_concurrency = spec.max_concurrency;
-        cfg.max_retries = spec.max_retries;
-        cfg.breaker_failures = spec.breaker_failures;
-        cfg.breaker_cooldown = spec.breaker_cooldown;
         auto provider = std::make_unique<RemoteProvider>(ex, std::move(cfg));
         provider->start_health_probes();
         return provider;

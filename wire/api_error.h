@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace switchyard::api {
+namespace switchyard::wire {
 
 struct ApiError {
     int status = 500;
@@ -33,4 +33,4 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i);
 // s with every invalid byte replaced by `replacement`.
 std::string replace_invalid_utf8(std::string_view s, std::string_view replacement = "\xEF\xBF\xBD");
 
-}  // namespace switchyard::api
+}  // namespace switchyard::wire

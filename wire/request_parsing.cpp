@@ -1,9 +1,9 @@
-#include "api/request_parsing.h"
+#include "wire/request_parsing.h"
 
 #include <cstdio>
 #include <functional>
 
-namespace switchyard::api {
+namespace switchyard::wire {
 namespace {
 
 constexpr int kMaxJsonDepth = 64;   // nesting levels of a request body
@@ -329,4 +329,4 @@ EmbeddingRequest parse_embedding_request(const json& body) {
     return r;
 }
 
-}  // namespace switchyard::api
+}  // namespace switchyard::wire

@@ -1,6 +1,6 @@
-#include "api/api_error.h"
+#include "wire/api_error.h"
 
-namespace switchyard::api {
+namespace switchyard::wire {
 
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
     auto at = [&](std::size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
@@ -68,4 +68,4 @@ ApiError ApiError::from_engine(const EngineError& e) {
     return {500, "server_error", "internal_error", e.what(), e.param};
 }
 
-}  // namespace switchyard::api
+}  // namespace switchyard::wire
