@@ -93,7 +93,7 @@ def test_client_disconnect_non_streaming(server):
     body = json.dumps({"model": CHAT_MODEL, "max_tokens": 1000, "temperature": 1, "seed": 7,
                        "messages": [{"role": "user", "content": "Write a very long story about a dragon and a knight."}]}).encode()
     sock = socket.create_connection((server.host, server.port), timeout=30)
-    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                  b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
     deadline = time.monotonic() + 30
     while not server.metric("switchyard_active_sequences", gauge):
