@@ -3,6 +3,7 @@
 #include "providers/local_provider.h"
 #include "providers/remote_factory.h"
 #include "api/access_policy.h"
+#include "api/event_bus.h"
 #include "api/pipeline_host.h"
 #include "router/router.h"
 
@@ -60,6 +61,8 @@ RequestRecord::~RequestRecord() {
         const long long tokens = fields.value("prompt_tokens", 0LL) + fields.value("completion_tokens", 0LL);
         ctx.limiter->add_tokens(rate_caller, tokens, std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count());
     }
+    if (ctx.events)
+        if (auto event = feed_event(*this, st, latency); !event.is_null()) ctx.events->publish(event);
     if (!ctx.request_log) return;
     RequestLogEntry e;
     e.id = id;
@@ -134,6 +137,11 @@ std::string caller_name(const ServerContext& ctx, const Request& req) {
 }
 
 std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req) {
+    // Every accepted request is logged: while the log cannot be written (disk full), refuse.
+    if (ctx.request_log && ctx.request_log->failing())
+        return ApiError::make(503, "server_error", "request_log_unavailable",
+                              "The request log cannot be written (disk full or I/O error); requests are refused until it can. Retry later.",
+                              "", 5);
     std::string_view token = bearer_token(req);
     const ApiKeySpec* named = find_key(ctx, req);
     if (auth_configured(ctx)) {
@@ -200,6 +208,8 @@ Server::Server(Config config, std::ostream* access_log)
     register_feedback_routes(http_, *ctx_);
     register_pipeline_routes(http_, *ctx_);
     register_openai_routes(http_, *ctx_);
+    ctx_->events = &events_;
+    register_ui_routes(http_, *ctx_);
 }
 
 // Spend so far in each key's period, and the bumps feedback made, survive a restart.
@@ -242,6 +252,7 @@ void Server::begin_drain() {
     }
     std::cerr << "switchyard: shutting down, " << http_.in_flight() << " request(s) in flight\n";
     ctx_->draining = true;
+    events_.close_all();  // live feeds end now instead of holding the drain open
     http_.stop_accepting();
     auto deadline = std::chrono::steady_clock::now() + config_.server.shutdown_grace;
     auto timer = std::make_shared<asio::steady_timer>(http_.io());

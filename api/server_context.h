@@ -21,7 +21,7 @@
 #include <vector>
 
 namespace switchyard::router { class Router; }
-namespace switchyard::api { class PipelineHost; }
+namespace switchyard::api { class PipelineHost; class EventBus; }
 
 namespace switchyard::api {
 
@@ -54,6 +54,7 @@ struct ServerContext {
     RateLimitSpec rate_limit;            // server.rate_limit: for callers without limits of their own
     RateLimiter* limiter = nullptr;
     bool expose_paths = false;           // /v1/models may show absolute paths
+    EventBus* events = nullptr;          // the web UI's live feed (api/event_bus.h)
     std::atomic<bool> draining{false};
 
     // Runs f on the blocking pool (see providers/offload.h for the GCC 12 constraints).
@@ -85,7 +86,8 @@ struct RequestRecord {
 // Answers with an OpenAI error body (and Retry-After when the error has one).
 asio::awaitable<void> send_error(Exchange& ex, RequestRecord& rec, const ApiError& err);
 // Checks "Authorization: Bearer <key>" when the server has an API key or named keys, then the
-// caller's rate limit (429 with Retry-After).
+// caller's rate limit (429 with Retry-After), and refuses (503) every request while the request
+// log cannot be written.
 std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req);
 // For admin endpoints: with any key configured, only the admin key or a key with role admin
 // passes (401 without a valid key, 403 with a client key).
@@ -101,6 +103,9 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx);    // models, 
 void register_feedback_routes(HttpServer& http, ServerContext& ctx); // /v1/feedback, /v1/route/bumps
 void register_route_routes(HttpServer& http, ServerContext& ctx);    // /v1/route/explain
 void register_pipeline_routes(HttpServer& http, ServerContext& ctx); // /v1/pipelines, /v1/pipelines/{name}/run
+void register_ui_routes(HttpServer& http, ServerContext& ctx);       // /ui and /ui/api/* (api/ui_*.cpp)
+// A finished request as the UI's live feed shows it (api/ui_dashboard.cpp).
+nlohmann::json feed_event(const RequestRecord& rec, int status, double latency_s);
 bool is_pipeline(const ServerContext& ctx, const std::string& model);
 nlohmann::json pipeline_models(const ServerContext& ctx);           // /v1/models entries
 // /v1/chat/completions for a pipeline name (body already parsed).

@@ -1,9 +1,12 @@
 // The request log: every accepted request, with its route, models tried, tokens, latency, cost
-// and status, in SQLite (WAL). Writes go through a queue drained by one writer thread in
-// batched transactions, so logging never blocks a request; flush() and the destructor drain
-// the queue, so nothing accepted goes unlogged on shutdown. Feedback lives in the same file.
+// and status, in SQLite (WAL). Writes go through a queue drained by one writer thread (group
+// commit: whatever queued while one transaction was written goes into the next), so logging
+// never blocks a request and an entry is committed within about a millisecond; flush() and the
+// destructor drain the queue, so nothing accepted goes unlogged on shutdown. Feedback lives in
+// the same file.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -88,6 +91,10 @@ public:
     // Down-rated requests that carry a correction, newest last, joined with their prompt.
     std::vector<std::pair<RequestLogEntry, Feedback>> corrections();
     std::uint64_t written() const;
+    // True while entries cannot be written (disk full, I/O error): they stay queued and are
+    // retried every second, and the server refuses new requests (503) rather than serve them
+    // unlogged. False again once a write succeeds.
+    bool failing() const { return failing_.load(std::memory_order_relaxed); }
     // Cost (USD) of the key's requests logged since `since` (unix seconds): seeds spend limits.
     double spend_since(const std::string& api_key, double since);
     void record_bump(const BumpRecord& bump);
@@ -111,7 +118,8 @@ private:
     std::uint64_t written_ = 0;
     bool stopping_ = false;
     bool flush_wanted_ = false;          // flush() is waiting: write what is queued now
-    static constexpr std::size_t kBatch = 64;
+    bool writer_idle_ = false;           // the writer waits for work: the next record() wakes it
+    std::atomic<bool> failing_{false};
     std::thread writer_;
 };
 
