@@ -11,9 +11,17 @@
 
 namespace switchyard {
 
+// One upstream of a fleet (providers/fleet_provider.h).
+struct EndpointSpec {
+    std::string base_url;
+    double weight = 1;                            // share of traffic relative to the others
+};
+
 struct RemoteProviderSpec {
     std::string name;
-    std::string base_url;                         // e.g. https://api.openai.com/v1
+    std::string base_url;                         // e.g. https://api.openai.com/v1 (the first endpoint's, for a fleet)
+    std::vector<EndpointSpec> endpoints;          // a fleet; empty = base_url alone
+    bool prefix_affinity = false;                 // fleet: a conversation sticks to one endpoint (KV-cache reuse)
     std::string api_key_env;                      // variable holding the key ("" = none)
     std::map<std::string, std::string> models;    // our model name -> upstream model name
     double price_input = 0;                       // USD per 1M prompt tokens

@@ -15,7 +15,8 @@ log() { echo "[setup] $*"; }
 packages=(build-essential cmake ninja-build git ca-certificates curl unzip python3 python3-venv npm
           libboost1.81-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libgtest-dev
           libcurl4-openssl-dev libssl-dev libsqlite3-dev libre2-dev pkg-config
-          libtesseract-dev tesseract-ocr-eng libpoppler-cpp-dev fonts-dejavu-core)
+          libtesseract-dev tesseract-ocr-eng libpoppler-cpp-dev fonts-dejavu-core
+          libpq-dev postgresql)
 missing=()
 for p in "${packages[@]}"; do
   # npm may come from another install (nodesource, nvm): only require the Debian one if absent.

@@ -161,6 +161,16 @@ std::uint64_t RequestLog::written() const {
     return written_;
 }
 
+StoreStats RequestLog::stats() const {
+    std::lock_guard lock(mu_);
+    StoreStats s;
+    s.kind = "sqlite";
+    s.queued = enqueued_ - written_;
+    s.written = written_ - dropped_;
+    s.dropped = dropped_;
+    return s;
+}
+
 void RequestLog::writer_loop() {
     std::unique_lock lock(mu_);
     for (;;) {
@@ -179,6 +189,9 @@ void RequestLog::writer_loop() {
             write_batch(batch);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "switchyard: %s (%zu log entries lost)\n", e.what(), batch.size());
+            lock.lock();
+            dropped_ += batch.size();
+            lock.unlock();
         }
         lock.lock();
         written_ += batch.size();
