@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL server for tests and benchmarks (Debian's `postgresql` package).
 
 initdb into a fresh folder and run `postgres -D DIR -k DIR` there: no system service is touched.
-As root it runs everything as the `postgres` user (PostgreSQL refuses to run as root). It
+As root it runs everything as the `postgres` user (PostgreSQL refuses to run as root), by
+setuid in the child (subprocess's user=), so signals reach postgres itself. It
 listens on a Unix socket in DIR, and on 127.0.0.1:PORT when tcp=True.
 
     pg = PgServer(tmp_dir); pg.start(); pg.create_db("x"); url = pg.url("x"); ...; pg.stop()
@@ -55,11 +56,11 @@ class PgServer:
         self._run([str(self.bin / "initdb"), "-D", str(self.dir), "-U", self.user, "-A", "trust", "--no-sync", "-E", "UTF8"],
                   check=True)
 
-    def _cmd(self, argv: list[str]) -> list[str]:
-        return ["runuser", "-u", "postgres", "--"] + argv if self.as_root else argv
+    def _as_user(self) -> dict:
+        return {"user": "postgres", "group": "postgres", "extra_groups": [], "cwd": str(self.dir)} if self.as_root else {}
 
-    def _run(self, argv: list[str], check: bool = False, **kw) -> subprocess.CompletedProcess:
-        return subprocess.run(self._cmd(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=check, **kw)
+    def _run(self, argv: list[str], check: bool = False) -> subprocess.CompletedProcess:
+        return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=check, **self._as_user())
 
     def start(self, timeout: float = 30):
         listen = "127.0.0.1" if self.tcp else ""
@@ -67,10 +68,10 @@ class PgServer:
         if self.as_root:
             shutil.chown(self.log, "postgres")
         # fsync off: a test database need not survive a power cut, and the disk is shared.
-        self.proc = subprocess.Popen(self._cmd([str(self.bin / "postgres"), "-D", str(self.dir), "-k", str(self.sock),
-                                                "-p", str(self.port), "-c", f"listen_addresses={listen}",
-                                                "-c", "fsync=off", "-c", "max_connections=100"]),
-                                     stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([str(self.bin / "postgres"), "-D", str(self.dir), "-k", str(self.sock),
+                                      "-p", str(self.port), "-c", f"listen_addresses={listen}",
+                                      "-c", "fsync=off", "-c", "max_connections=100"],
+                                     stdout=log, stderr=subprocess.STDOUT, **self._as_user())
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -89,7 +90,7 @@ class PgServer:
         self.proc = None
 
     def psql(self, sql: str, db: str = "postgres") -> str:
-        r = self._run([str(self.bin.parent / "bin" / "psql") if (self.bin / "psql").exists() else "psql",
+        r = self._run([str(self.bin / "psql") if (self.bin / "psql").exists() else "psql",
                        "-h", str(self.sock), "-p", str(self.port), "-U", self.user, "-d", db, "-Atq", "-v", "ON_ERROR_STOP=1",
                        "-c", sql])
         if r.returncode != 0:
