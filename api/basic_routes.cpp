@@ -1,5 +1,5 @@
 // GET /v1/models, GET /v1/models/{id}, POST /v1/embeddings, GET /health, GET /metrics.
-#include "api/request_parsing.h"
+#include "wire/request_parsing.h"
 #include "api/server_context.h"
 #include "providers/fleet_provider.h"
 #include "router/router.h"

@@ -1,6 +1,6 @@
 // POST /v1/feedback, and the tier bumps feedback causes: GET /v1/route/bumps lists them,
 // DELETE /v1/route/bumps[?route=R&class=C] undoes them (all, one route's, or one class's).
-#include "api/request_parsing.h"
+#include "wire/request_parsing.h"
 #include "api/server_context.h"
 #include "router/router.h"
 

@@ -1,12 +1,14 @@
 #include "api/http_server.h"
 
-#include "api/api_error.h"
+#include "wire/api_error.h"
 
 #include <cerrno>
 #include <iostream>
 #include <sys/socket.h>
 
 namespace switchyard::api {
+
+using wire::ApiError;
 
 using tcp = asio::ip::tcp;
 

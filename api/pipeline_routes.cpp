@@ -2,11 +2,11 @@
 // (a JSON result, or SSE progress, token and result events with "stream": true), and a
 // pipeline name works as a model in /v1/chat/completions (the last user message is its main
 // text input; the first output is the answer).
-#include "api/event_channel.h"
+#include "wire/event_channel.h"
 #include "api/pipeline_host.h"
-#include "api/request_parsing.h"
+#include "wire/request_parsing.h"
 #include "api/server_context.h"
-#include "api/sse.h"
+#include "wire/sse.h"
 
 #include <ctime>
 

@@ -124,7 +124,7 @@ Server::Server(Config config, std::ostream* access_log)
         ctx_->request_log = request_log_.get();
         ctx_->log_content = config_.log_content;
     }
-    if (!config_.routes.empty()) {
+    {   // Always: every chat and text completion goes through the router (model names are one-tier routes).
         auto local = std::make_unique<providers::LocalProvider>(pool_, blocking_);
         router_ = std::make_unique<router::Router>(config_, std::move(local), providers::remote_provider_factory(http_.io().get_executor()), &pool_, &blocking_);
         ctx_->router = router_.get();

@@ -2,11 +2,12 @@
 // (model loads, tokenisation, embeddings) so I/O threads never stall, and the access log.
 #pragma once
 
-#include "api/api_error.h"
+#include "wire/api_error.h"
 #include "api/http_server.h"
 #include "api/metrics.h"
 #include "engine/model_pool.h"
 #include "providers/offload.h"
+#include "providers/provider.h"
 #include "store/store.h"
 
 #include <atomic>
@@ -22,6 +23,10 @@ namespace switchyard::router { class Router; }
 namespace switchyard::api { class PipelineHost; }
 
 namespace switchyard::api {
+
+// The OpenAI wire format (wire/: ApiError, parse_body, sse_event, EventChannel...) is this
+// layer's vocabulary; api/ is the server side of it.
+using namespace switchyard::wire;
 
 // One JSON line per accepted request, written to the configured stream (stdout by default).
 class AccessLog {
@@ -88,7 +93,11 @@ bool is_pipeline(const ServerContext& ctx, const std::string& model);
 nlohmann::json pipeline_models(const ServerContext& ctx);           // /v1/models entries
 // /v1/chat/completions for a pipeline name (body already parsed).
 asio::awaitable<void> handle_pipeline_chat(ServerContext& ctx, const Request& req, Exchange& ex, const nlohmann::json& body);
-// /v1/chat/completions for a route name (body already parsed; "model" names a route).
+// /v1/chat/completions for a route or model name (body already parsed).
 asio::awaitable<void> handle_routed(ServerContext& ctx, const Request& req, Exchange& ex, const nlohmann::json& body);
+// The one path of /v1/chat/completions and /v1/completions: auth, body, router, SSE or JSON answer.
+// `parsed`: the body when the caller already parsed it (null: parsed here, with the precise error).
+asio::awaitable<void> handle_completion(ServerContext& ctx, const Request& req, Exchange& ex, const nlohmann::json* parsed,
+                                        providers::Endpoint endpoint);
 
 }  // namespace switchyard::api

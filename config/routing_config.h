@@ -17,20 +17,26 @@ struct EndpointSpec {
     double weight = 1;                            // share of traffic relative to the others
 };
 
+// A remote OpenAI-compatible endpoint: what the config file says about it, plus the key read
+// from the environment at start. The one description of a provider, from YAML to RemoteProvider.
 struct RemoteProviderSpec {
     std::string name;
     std::string base_url;                         // e.g. https://api.openai.com/v1 (the first endpoint's, for a fleet)
     std::vector<EndpointSpec> endpoints;          // a fleet; empty = base_url alone
     bool prefix_affinity = false;                 // fleet: a conversation sticks to one endpoint (KV-cache reuse)
     std::string api_key_env;                      // variable holding the key ("" = none)
-    std::map<std::string, std::string> models;    // our model name -> upstream model name
+    std::string api_key;                          // resolved from api_key_env at start (never from the file); sent as a bearer token
+    std::map<std::string, std::string> models;    // our model name -> upstream model name; others pass through
     double price_input = 0;                       // USD per 1M prompt tokens
     double price_output = 0;                      // USD per 1M completion tokens
-    std::chrono::milliseconds timeout{60000};
+    std::chrono::milliseconds timeout{60000};     // the whole call: queueing, retries, streaming
+    std::chrono::milliseconds connect_timeout{5000};
     int max_concurrency = 16;
     int max_retries = 2;
-    int breaker_failures = 5;
+    std::chrono::milliseconds retry_backoff{200}; // doubled each retry, with jitter
+    int breaker_failures = 5;                     // <= 0: no circuit breaker
     std::chrono::milliseconds breaker_cooldown{30000};
+    std::string ca_file;                          // extra PEM CA bundle to trust (private CAs); system store always used
 };
 
 // One rung of a route: a model on a provider ("local" = the local pool).

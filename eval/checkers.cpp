@@ -1,5 +1,7 @@
 #include "eval/checkers.h"
 
+#include "wire/verdict_request.h"
+
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -175,12 +177,13 @@ json judge_request(const EvalCase& c, const std::string& answer) {
     ask += "Assistant's answer:\n\"\"\"\n" + answer + "\n\"\"\"\n";
     ask += "Rubric: " + (c.reference.rubric.empty() ? std::string("the answer is correct and complete.") : c.reference.rubric) +
            "\nReply with one word: PASS or FAIL.";
-    // A grammar-forced verdict: small judges ramble otherwise, and the verdict must be readable.
-    json schema = {{"type", "object"}, {"properties", {{"verdict", {{"type", "string"}, {"enum", {"PASS", "FAIL"}}}}}}, {"required", {"verdict"}}};
-    return {{"model", c.reference.judge_model},
-            {"messages", json::array({{{"role", "user"}, {"content", ask}}})},
-            {"temperature", 0}, {"max_tokens", 16},
-            {"response_format", {{"type", "json_schema"}, {"json_schema", {{"name", "verdict"}, {"schema", schema}}}}}};
+    wire::VerdictQuestion q;
+    q.model = c.reference.judge_model;
+    q.prompt = std::move(ask);
+    q.yes = "PASS";
+    q.no = "FAIL";
+    q.max_tokens = 16;
+    return wire::verdict_request(q);
 }
 
 std::optional<double> parse_verdict(const std::string& reply) {

@@ -1,5 +1,6 @@
-// The local model pool as a Provider: one provider for all configured local chat models,
-// selected by the request's "model" field.
+// The local model pool as a Provider: one provider for all configured local models, selected by
+// the request's "model" field. Serves chat and text completions; the only place that turns
+// engine events into OpenAI chunks and responses.
 #pragma once
 
 #include "engine/model_pool.h"
@@ -13,6 +14,7 @@ public:
     const std::string& name() const override { return name_; }
     bool is_local() const override { return true; }
     asio::awaitable<ProviderResult> chat(const json& request, const ChunkSink* sink) override;
+    asio::awaitable<ProviderResult> call(const json& request, const ChunkSink* sink, const CallOptions& options) override;
 
 private:
     ModelPool& pool_;

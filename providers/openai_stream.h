@@ -1,34 +1,19 @@
-// Pieces of the OpenAI chat-completion wire format that a remote provider has to read back:
-// SSE framing of streamed responses, folding chunk deltas into one result, reading a complete
+// Pieces of the OpenAI chat-completion wire format that a remote provider has to read back into
+// a ProviderResult: folding chunk deltas into one result, reading a complete
 // response, and pulling a readable message out of an upstream error body. Pure functions, so
 // they are tested without sockets.
 #pragma once
 
 #include "providers/provider.h"
+#include "wire/sse_decoder.h"
 
 #include <string>
 #include <string_view>
 
 namespace switchyard::providers {
 
-// Splits a server-sent-events byte stream into event payloads, whatever the read boundaries
-// (an event may arrive in many pieces, or many events in one read). Lines end in "\n" or "\r\n";
-// "data:" lines of one event are joined with "\n"; comments (": keep-alive", sent by OpenRouter)
-// and other fields are skipped.
-class SseDecoder {
-public:
-    void feed(std::string_view bytes) { buf_.append(bytes); }
-    // Next complete event's data; false when no complete event is buffered yet.
-    bool next(std::string& data);
-    // Bytes received but not yet part of a complete event.
-    std::size_t pending() const { return buf_.size() - pos_; }
-
-private:
-    std::string buf_;
-    std::size_t pos_ = 0;
-    std::string data_;
-    bool has_data_ = false;
-};
+// SSE reading lives with the rest of the wire format.
+using wire::SseDecoder;
 
 // Folds one chat.completion.chunk into the result: content and tool-call argument deltas are
 // appended, usage, finish_reason and token logprobs recorded. Tolerates missing or null fields.

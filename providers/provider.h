@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -31,11 +32,58 @@ struct ProviderResult {
     std::vector<float> token_logprobs;// when the request asked for logprobs
     int prompt_tokens = 0;
     int completion_tokens = 0;
+    int cached_tokens = 0;            // prompt tokens served from the KV cache (local models)
+    json usage;                       // the OpenAI usage object as the provider reported it (null: none)
+    int retry_after = 0;              // seconds, with a 429/503 the caller may retry after
     std::string finish_reason;
     bool streamed_to_client = false;  // chunks already reached the client: no failover after this
     int retries = 0;
     double latency_ms = 0;
     double ttft_ms = -1;
+};
+
+// Which OpenAI endpoint a call serves: chat (/v1/chat/completions) or text (/v1/completions,
+// chunks and responses of object "text_completion").
+enum class Endpoint { chat, text };
+
+// Stops a call whose client went away, also one that is not streaming (a streaming call also
+// stops when its sink returns false). The provider doing the work registers how to stop it.
+class Cancellation {
+public:
+    // Any thread. Runs the registered stops once.
+    void cancel() {
+        std::vector<std::function<void()>> stops;
+        {
+            std::lock_guard lock(mu_);
+            if (cancelled_) return;
+            cancelled_ = true;
+            stops.swap(stops_);
+        }
+        for (auto& f : stops) f();
+    }
+    bool cancelled() const {
+        std::lock_guard lock(mu_);
+        return cancelled_;
+    }
+    // Runs `stop` now when already cancelled, else on cancel(). `stop` must stay safe to call
+    // after the work it stops has finished.
+    void on_cancel(std::function<void()> stop) {
+        {
+            std::lock_guard lock(mu_);
+            if (!cancelled_) { stops_.push_back(std::move(stop)); return; }
+        }
+        stop();
+    }
+
+private:
+    mutable std::mutex mu_;
+    bool cancelled_ = false;
+    std::vector<std::function<void()>> stops_;
+};
+
+struct CallOptions {
+    Endpoint endpoint = Endpoint::chat;
+    std::shared_ptr<Cancellation> cancel;   // may be null
 };
 
 // Receives each streamed chunk (an OpenAI chat.completion.chunk object, "model" not yet rewritten).
@@ -55,6 +103,16 @@ public:
     // Runs one chat completion. `request` is an OpenAI body whose "model" is the provider's own
     // model name. If `sink` is set and request["stream"] is true, chunks go to it as they arrive.
     virtual asio::awaitable<ProviderResult> chat(const json& request, const ChunkSink* sink) = 0;
+    // The general call the router makes: chat or text completion, cancellable. The default serves
+    // chat through chat() and refuses text completions (remote providers speak chat only).
+    virtual asio::awaitable<ProviderResult> call(const json& request, const ChunkSink* sink, const CallOptions& options) {
+        if (options.endpoint == Endpoint::chat) co_return co_await chat(request, sink);
+        ProviderResult r;
+        r.status = 400;
+        r.error = "provider '" + name() + "' serves chat completions only; text completions are served by local models";
+        r.error_body = {{"message", r.error}, {"type", "invalid_request_error"}, {"param", "model"}, {"code", "unsupported_endpoint"}};
+        co_return r;
+    }
 };
 
 }  // namespace switchyard::providers

@@ -11,10 +11,12 @@ namespace {
 
 // One RemoteProvider per endpoint, named "provider[i]" in messages. An endpoint does not retry
 // on its own: a failed call moves to another endpoint (up to retries + 1 of them, at least 2).
-std::unique_ptr<Provider> make_fleet(asio::any_io_executor ex, const RemoteProviderSpec& spec, const RemoteProviderConfig& base) {
+std::unique_ptr<Provider> make_fleet(asio::any_io_executor ex, const RemoteProviderSpec& spec) {
     std::vector<std::unique_ptr<FleetProvider::Endpoint>> endpoints;
     for (std::size_t i = 0; i < spec.endpoints.size(); ++i) {
-        RemoteProviderConfig cfg = base;
+        RemoteProviderSpec cfg = spec;
+        cfg.endpoints.clear();
+        cfg.prefix_affinity = false;
         cfg.name = spec.name + "[" + std::to_string(i) + "]";
         cfg.base_url = spec.endpoints[i].base_url;
         cfg.max_retries = 0;
@@ -35,9 +37,7 @@ std::unique_ptr<Provider> make_fleet(asio::any_io_executor ex, const RemoteProvi
 // variable is unset is left out (nullptr) rather than sending unauthenticated requests.
 std::function<std::unique_ptr<Provider>(const RemoteProviderSpec&)> remote_provider_factory(asio::any_io_executor ex) {
     return [ex](const RemoteProviderSpec& spec) -> std::unique_ptr<Provider> {
-        RemoteProviderConfig cfg;
-        cfg.name = spec.name;
-        cfg.base_url = spec.base_url;
+        RemoteProviderSpec cfg = spec;
         if (!spec.api_key_env.empty()) {
             const char* key = std::getenv(spec.api_key_env.c_str());
             if (!key || !*key) {
@@ -48,15 +48,7 @@ std::function<std::unique_ptr<Provider>(const RemoteProviderSpec&)> remote_provi
             }
             cfg.api_key = key;
         }
-        cfg.model_map = spec.models;
-        cfg.price_input = spec.price_input;
-        cfg.price_output = spec.price_output;
-        cfg.timeout = spec.timeout;
-        cfg.max_concurrency = spec.max_concurrency;
-        cfg.max_retries = spec.max_retries;
-        cfg.breaker_failures = spec.breaker_failures;
-        cfg.breaker_cooldown = spec.breaker_cooldown;
-        if (!spec.endpoints.empty()) return make_fleet(ex, spec, cfg);
+        if (!spec.endpoints.empty()) return make_fleet(ex, cfg);
         auto provider = std::make_unique<RemoteProvider>(ex, std::move(cfg));
         provider->start_health_probes();
         return provider;

@@ -66,7 +66,7 @@ struct RemoteProvider::Attempt {
     milliseconds retry_after{-1};
 };
 
-RemoteProvider::RemoteProvider(asio::any_io_executor ex, RemoteProviderConfig cfg)
+RemoteProvider::RemoteProvider(asio::any_io_executor ex, RemoteProviderSpec cfg)
     : ex_(std::move(ex)),
       cfg_(std::move(cfg)),
       limiter_(cfg_.max_concurrency),
@@ -81,8 +81,8 @@ RemoteProvider::RemoteProvider(asio::any_io_executor ex, RemoteProviderConfig cf
 }
 
 std::string RemoteProvider::upstream_model(const std::string& model) const {
-    auto it = cfg_.model_map.find(model);
-    return it == cfg_.model_map.end() ? model : it->second;
+    auto it = cfg_.models.find(model);
+    return it == cfg_.models.end() ? model : it->second;
 }
 
 std::string RemoteProvider::timed_out() const {

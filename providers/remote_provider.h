@@ -6,6 +6,7 @@
 
 #include <atomic>
 
+#include "config/routing_config.h"
 #include "providers/async_limiter.h"
 #include "providers/circuit_breaker.h"
 #include "providers/provider.h"
@@ -18,27 +19,11 @@
 
 namespace switchyard::providers {
 
-struct RemoteProviderConfig {
-    std::string name;
-    std::string base_url;  // e.g. http://127.0.0.1:8081/v1 or https://api.openai.com/v1
-    std::string api_key;   // already resolved from the environment; sent as "Authorization: Bearer"
-    std::map<std::string, std::string> model_map;  // our model name -> upstream name; others pass through
-    double price_input = 0, price_output = 0;      // USD per 1M tokens
-    std::chrono::milliseconds timeout{60000};      // the whole call: queueing, retries, streaming
-    std::chrono::milliseconds connect_timeout{5000};
-    int max_concurrency = 16;
-    int max_retries = 2;
-    std::chrono::milliseconds retry_backoff{200};  // doubled each retry, with jitter
-    int breaker_failures = 5;                      // <= 0: no circuit breaker
-    std::chrono::milliseconds breaker_cooldown{30000};
-    std::string ca_file;  // extra PEM CA bundle to trust (private CAs); system store always used
-};
-
 class RemoteProvider : public Provider {
 public:
     // Throws std::invalid_argument for a malformed base_url, std::system_error for an unreadable
     // ca_file: configuration mistakes surface at start, not on the first request.
-    RemoteProvider(asio::any_io_executor ex, RemoteProviderConfig cfg);
+    RemoteProvider(asio::any_io_executor ex, RemoteProviderSpec cfg);
 
     const std::string& name() const override { return cfg_.name; }
     bool is_local() const override { return false; }
@@ -60,7 +45,7 @@ public:
     // after construction; the loop ends with the provider.
     void start_health_probes();
 
-    const RemoteProviderConfig& config() const { return cfg_; }
+    const RemoteProviderSpec& config() const { return cfg_; }
     const CircuitBreaker& breaker() const { return breaker_; }
     int in_flight() const { return limiter_.in_flight(); }
     std::size_t idle_connections() const { return pool_.idle(); }
@@ -78,7 +63,7 @@ private:
     std::string timed_out() const;
 
     asio::any_io_executor ex_;
-    RemoteProviderConfig cfg_;
+    RemoteProviderSpec cfg_;
     Url url_;
     std::shared_ptr<asio::ssl::context> tls_;
     AsyncLimiter limiter_;

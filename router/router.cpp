@@ -39,6 +39,24 @@ void redact_messages(json& body, PiiRedactor& redactor) {
     }
 }
 
+// A model name as a route: one tier, the model itself on the local provider.
+RouteSpec model_route(const std::string& name, const std::string& model) {
+    RouteSpec r;
+    r.name = name;
+    TierSpec t;
+    t.name = model;
+    t.provider = "local";
+    t.model = model;
+    r.tiers.push_back(std::move(t));
+    return r;
+}
+
+// A boolean field, false when absent or not a boolean (the provider's parser reports bad types).
+bool flag(const json& request, const char* key) {
+    auto it = request.find(key);
+    return it != request.end() && it->is_boolean() && it->get<bool>();
+}
+
 }  // namespace
 
 Router::Router(const Config& config, std::unique_ptr<providers::Provider> local, const RemoteFactory& make_remote,
@@ -47,6 +65,10 @@ Router::Router(const Config& config, std::unique_ptr<providers::Provider> local,
     providers_["local"] = std::move(local);
     for (const auto& p : config.providers)
         if (make_remote) providers_[p.name] = make_remote(p);
+    for (const auto& m : config.models) {
+        model_routes_[m.name] = std::make_unique<RoutePolicy>(model_route(m.name, m.name));
+        for (const auto& alias : m.aliases) model_routes_[alias] = std::make_unique<RoutePolicy>(model_route(alias, m.name));
+    }
     for (const auto& r : config.routes) {
         policies_[r.name] = std::make_unique<RoutePolicy>(r);
         if (r.classifier && pool) {
@@ -99,7 +121,8 @@ void Router::charge(RouteOutcome& out, const std::string& provider_name, const s
 }
 
 asio::awaitable<std::optional<bool>> Router::verify(const RouteSpec& route, const VerifierSpec& spec, const json& request,
-                                                   const std::string& answer, bool local_only, RouteOutcome& out) {
+                                                   const std::string& answer, bool local_only,
+                                                   const std::shared_ptr<providers::Cancellation>& cancel, RouteOutcome& out) {
     std::string skip = unusable(spec.provider, local_only);
     if (!skip.empty()) {
         out.trace.push_back({{"step", "verify"}, {"skipped", skip}});
@@ -109,7 +132,9 @@ asio::awaitable<std::optional<bool>> Router::verify(const RouteSpec& route, cons
     json body = verifier_request(request, answer, spec);
     PiiRedactor redactor;
     if (route.redact_pii && !p->is_local()) redact_messages(body, redactor);
-    providers::ProviderResult r = co_await p->chat(body, nullptr);
+    providers::CallOptions call;   // a chat request, whatever the client's endpoint
+    call.cancel = cancel;
+    providers::ProviderResult r = co_await p->call(body, nullptr, call);
     charge(out, spec.provider, spec.model, r, *p);
     if (r.status >= 400) {
         out.trace.push_back({{"step", "verify"}, {"model", spec.model}, {"error", r.error}});
@@ -160,13 +185,24 @@ json Router::explain(const json& request, const RequestContext& rc) const {
 asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestContext& rc,
                                           const providers::ChunkSink* sink, RouteProgress& progress) {
     RouteOutcome out;
-    const auto& policy = *policies_.at(request.value("model", ""));
+    const std::string name = request.contains("model") && request["model"].is_string() ? request["model"].get<std::string>() : "";
+    // Configured routes first, then model names; a name that is neither still gets its one-tier
+    // route, so the local provider answers it (model_not_found, naming the configured models).
+    std::unique_ptr<RoutePolicy> unknown;
+    const RoutePolicy* found = policy(name);
+    if (!found) {
+        auto it = model_routes_.find(name);
+        if (it != model_routes_.end()) found = it->second.get();
+        else found = (unknown = std::make_unique<RoutePolicy>(model_route(name, name))).get();
+        out.direct = true;
+    }
+    const auto& policy = *found;
     const auto& route = policy.route();
     out.route = route.name;
     auto f = extract_features(request, rc.task_header);
     const bool local_only = route.local_only || f.local_only || rc.local_only;
     Decision d = policy.decide(f);
-    if (blocking_) {
+    if (blocking_ && classifiers_.count(route.name) && !out.direct) {
         auto job = [&] { classify(route.name, f, d); return true; };  // embedding blocks: off the I/O thread
         co_await switchyard::offload(*blocking_, job);
     } else {
@@ -176,8 +212,9 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
     out.task_class = d.task_class;
     out.trace = d.trace;
     if (local_only) out.trace.push_back({{"step", "privacy"}, {"local_only", true}});
-    const bool client_stream = request.value("stream", false);
-    const bool client_logprobs = request.value("logprobs", false);
+    const bool client_stream = flag(request, "stream");
+    const bool client_logprobs = rc.endpoint == providers::Endpoint::chat ? flag(request, "logprobs")
+                                 : request.contains("logprobs") && request["logprobs"].is_number_integer();
     const bool wants_json = wants_json_output(request);
     const double max_cost = rc.max_cost != -1 ? rc.max_cost : f.max_cost;
     const bool low_latency = (rc.latency.empty() ? f.latency : rc.latency) == "low";
@@ -244,7 +281,8 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
             continue;
         }
         const bool last = k + 1 >= n_up || out.escalations >= route.cascade.max_escalations || low_latency;
-        const bool checking = route.cascade.enabled && !last && !fallback;
+        // Cascade checks and the verifier read chat answers; text completions are not checked.
+        const bool checking = route.cascade.enabled && !last && !fallback && rc.endpoint == providers::Endpoint::chat;
         PiiRedactor redactor;
         const bool redact = route.redact_pii && !p->is_local();
         json body = request;
@@ -253,8 +291,10 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
         // A checked tier is buffered (its answer may be thrown away); so is a redacted one, whose
         // placeholders must be restored before the client sees the text.
         const bool live = client_stream && sink && !checking && !redact;
-        body["stream"] = live;
-        if (!live) body.erase("stream_options");
+        if (client_stream && !live) {
+            body["stream"] = false;
+            body.erase("stream_options");
+        }   // otherwise as the client sent it, so the provider's parser judges it (a bad "stream" is a 400)
         if (checking && route.cascade.min_mean_logprob > -1e30f) body["logprobs"] = true;
         if (checking && route.cascade.min_token_logprob > -1e30f) body["logprobs"] = true;
         if (redact) {
@@ -263,7 +303,10 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
         }
         progress.tier = &tier;
         progress.provider = p;
-        providers::ProviderResult r = co_await p->chat(body, live ? sink : nullptr);
+        providers::CallOptions call;
+        call.endpoint = rc.endpoint;
+        call.cancel = rc.cancel;
+        providers::ProviderResult r = co_await p->call(body, live ? sink : nullptr, call);
         charge(out, tier.provider, tier.model, r, *p);
         if (r.status >= 400) {
             out.trace.push_back({{"step", "call"}, {"tier", tier.name}, {"status", r.status}, {"error", r.error}});
@@ -285,7 +328,7 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
             out.trace.push_back({{"step", "check"}, {"tier", tier.name}, {"accept", c.accept}, {"reason", c.reason},
                                  {"mean_logprob", c.mean_logprob}, {"min_logprob", c.min_logprob}});
             if (c.accept && route.cascade.verifier) {
-                std::optional<bool> verdict = co_await verify(route, *route.cascade.verifier, request, r.content, local_only, out);
+                std::optional<bool> verdict = co_await verify(route, *route.cascade.verifier, request, r.content, local_only, rc.cancel, out);
                 if (verdict && !*verdict) { c.accept = false; c.reason = "verifier said no"; }
             }
             if (!c.accept) {

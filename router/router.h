@@ -1,6 +1,8 @@
 // Runs a request on a route: pick the starting tier (rules), skip tiers that privacy or a
 // circuit breaker rule out, call the provider, check the answer (cascade) and escalate to the
 // next tier when it looks unreliable, failing over when a provider errors before streaming.
+// Every chat and text completion goes through here: a model name is a route with one tier
+// (that model on the local provider), so a direct request takes the same path as a routed one.
 #pragma once
 
 #include "config/config.h"
@@ -39,6 +41,7 @@ struct RouteOutcome {
     int status = 200;                    // when !ok: the status to answer with
     std::string error;                   // when !ok
     std::string error_code;
+    bool direct = false;                 // the name was a model's (a one-tier route), not a configured route
 };
 
 struct RequestContext {
@@ -47,6 +50,8 @@ struct RequestContext {
     double max_cost = -1;                // X-Switchyard-Max-Cost (USD; overrides metadata.max_cost)
     std::string latency;                 // X-Switchyard-Latency (overrides metadata.latency)
     const ApiKeySpec* key = nullptr;     // the caller's named key, for its spend limit
+    providers::Endpoint endpoint = providers::Endpoint::chat;   // /v1/chat/completions or /v1/completions
+    std::shared_ptr<providers::Cancellation> cancel;            // set when the client can go away mid-call
 };
 
 class Router {
@@ -56,10 +61,12 @@ public:
     Router(const Config& config, std::unique_ptr<providers::Provider> local, const RemoteFactory& make_remote,
            ModelPool* pool = nullptr, asio::thread_pool* blocking = nullptr);
 
+    // A configured route (model names are one-tier routes too, but not "configured").
     bool has_route(const std::string& name) const { return policies_.count(name) > 0; }
     // The decision trace for a request, without running any model.
     json explain(const json& request, const RequestContext& rc) const;
-    // `request` is the client's body; `sink` (may be null) receives live chunks when streaming.
+    // `request` is the client's body, its "model" a route or a model name; `sink` (may be null)
+    // receives live chunks when streaming.
     asio::awaitable<RouteOutcome> run(const json& request, const RequestContext& rc,
                                       const providers::ChunkSink* sink, RouteProgress& progress);
     providers::Provider* provider(const std::string& name) const;
@@ -71,6 +78,7 @@ private:
     SpendLedger ledger_;
     TierBumps bumps_;
     std::map<std::string, std::unique_ptr<RoutePolicy>> policies_;
+    std::map<std::string, std::unique_ptr<RoutePolicy>> model_routes_;   // model names and aliases: one local tier
     std::map<std::string, std::unique_ptr<providers::Provider>> providers_;
     struct Classified {
         std::unique_ptr<RouteClassifier> classifier;
@@ -89,7 +97,8 @@ private:
     // Asks the cascade's verifier model about a cheap answer; nullopt when it could not say
     // (skipped for privacy, unavailable, failed, unreadable). Adds its cost and trace to `out`.
     asio::awaitable<std::optional<bool>> verify(const RouteSpec& route, const VerifierSpec& spec, const json& request,
-                                                const std::string& answer, bool local_only, RouteOutcome& out);
+                                                const std::string& answer, bool local_only,
+                                                const std::shared_ptr<providers::Cancellation>& cancel, RouteOutcome& out);
 };
 
 bool wants_json_output(const json& request);

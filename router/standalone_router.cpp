@@ -27,7 +27,7 @@ RouteOutcome run_route_blocking(Router& router, asio::any_io_executor io, const 
     RouteProgress progress;
     RouteOutcome out;
     std::promise<void> done;
-    // On a strand, like a connection's coroutine: providers wait on api::AsyncQueue timers, whose
+    // On a strand, like a connection's coroutine: providers wait on wire::AsyncQueue timers, whose
     // wake-ups must not run on another io thread in between their check and their wait.
     asio::co_spawn(asio::make_strand(io), run_route(router, request, rc, progress, out, done), asio::detached);
     done.get_future().get();

@@ -1,5 +1,7 @@
 #include "router/verifier.h"
 
+#include "wire/verdict_request.h"
+
 #include <cctype>
 
 namespace switchyard::router {
@@ -27,15 +29,10 @@ json verifier_request(const json& request, const std::string& answer, const Veri
         }
     std::string prompt = "Request:\n" + transcript + "\nProposed answer:\n" + answer + "\n\n" +
                          (spec.question.empty() ? kDefaultVerifierQuestion : spec.question);
-    json schema = {{"type", "object"},
-                   {"properties", {{"verdict", {{"type", "string"}, {"enum", {"yes", "no"}}}}}},
-                   {"required", {"verdict"}},
-                   {"additionalProperties", false}};
-    return {{"model", spec.model},
-            {"messages", json::array({{{"role", "user"}, {"content", prompt}}})},
-            {"temperature", 0},
-            {"max_tokens", 64},   // grammars allow free whitespace, which small models use
-            {"response_format", {{"type", "json_schema"}, {"json_schema", {{"name", "verdict"}, {"schema", schema}}}}}};
+    wire::VerdictQuestion q;
+    q.model = spec.model;
+    q.prompt = std::move(prompt);
+    return wire::verdict_request(q);
 }
 
 std::optional<bool> parse_verdict(const std::string& content) {

@@ -27,7 +27,7 @@ RouteSpec three_tiers(bool feedback = true) {
 
 TEST(Budget, EstimateUsesPricesAndMaxTokens) {
     boost::asio::io_context io;
-    providers::RemoteProviderConfig cfg;
+    RemoteProviderSpec cfg;
     cfg.name = "cloud";
     cfg.base_url = "http://127.0.0.1:1/v1";
     cfg.price_input = 3;      // $ per 1M

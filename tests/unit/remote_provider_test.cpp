@@ -30,6 +30,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace fs = std::filesystem;
 using namespace switchyard::providers;
+using switchyard::RemoteProviderSpec;
 using namespace std::chrono_literals;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
@@ -103,8 +104,8 @@ protected:
     static void TearDownTestSuite() { upstream_.reset(); }
     void SetUp() override { ASSERT_GT(upstream_->port(), 0) << "fault_upstream.py did not start"; }
 
-    RemoteProviderConfig config() {
-        RemoteProviderConfig c;
+    RemoteProviderSpec config() {
+        RemoteProviderSpec c;
         c.name = "fault";
         c.base_url = "http://127.0.0.1:" + std::to_string(upstream_->port()) + "/v1";
         c.timeout = 10s;
@@ -263,7 +264,7 @@ TEST_F(RemoteProviderTest, ChunksArriveAsTheyAreSent) {
 
 TEST_F(RemoteProviderTest, ModelMapAndAuthorizationReachUpstream) {
     auto cfg = config();
-    cfg.model_map = {{"mine", "echo"}, {"mine-headers", "echo-headers"}};
+    cfg.models = {{"mine", "echo"}, {"mine-headers", "echo-headers"}};
     cfg.api_key = "sk-test-123";
     RemoteProvider p(io_.get_executor(), cfg);
     json req = {{"model", "mine"}, {"temperature", 0.5}, {"messages", json::array({{{"role", "user"}, {"content", "x"}}})}};

@@ -1,9 +1,9 @@
-#include "api/request_parsing.h"
+#include "wire/request_parsing.h"
 
 #include <gtest/gtest.h>
 
 using namespace switchyard;
-using namespace switchyard::api;
+using namespace switchyard::wire;
 
 namespace {
 ApiError error_of(const std::function<void()>& f) {

@@ -1,8 +1,8 @@
-#include "api/sse.h"
+#include "wire/sse.h"
 
 #include <gtest/gtest.h>
 
-using namespace switchyard::api;
+using namespace switchyard::wire;
 
 TEST(Sse, SingleLineEvent) { EXPECT_EQ(sse_event(R"({"a":1})"), "data: {\"a\":1}\n\n"); }
 

@@ -15,7 +15,7 @@
 #include <mutex>
 #include <vector>
 
-namespace switchyard::api {
+namespace switchyard::wire {
 
 template <class T>
 class AsyncQueue : public std::enable_shared_from_this<AsyncQueue<T>> {
@@ -64,4 +64,4 @@ public:
     }
 };
 
-}  // namespace switchyard::api
+}  // namespace switchyard::wire

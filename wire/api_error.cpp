@@ -1,6 +1,6 @@
-#include "api/api_error.h"
+#include "wire/api_error.h"
 
-namespace switchyard::api {
+namespace switchyard::wire {
 
 nlohmann::json ApiError::body() const {
     nlohmann::json err = {{"message", message}, {"type", type}};
@@ -38,4 +38,4 @@ ApiError ApiError::from_engine(const EngineError& e) {
     return {500, "server_error", "internal_error", e.what(), e.param};
 }
 
-}  // namespace switchyard::api
+}  // namespace switchyard::wire

@@ -8,7 +8,7 @@
 
 #include <string>
 
-namespace switchyard::api {
+namespace switchyard::wire {
 
 struct ApiError {
     int status = 500;
@@ -26,4 +26,4 @@ struct ApiError {
     static ApiError from_engine(const EngineError& e);
 };
 
-}  // namespace switchyard::api
+}  // namespace switchyard::wire

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace switchyard::api {
+namespace switchyard::wire {
 
 // One SSE event. Multi-line payloads get one "data:" line per line, per the SSE spec.
 inline std::string sse_event(std::string_view data) {
@@ -26,4 +26,4 @@ inline std::string sse_event(std::string_view data) {
 
 inline std::string sse_done() { return "data: [DONE]\n\n"; }
 
-}  // namespace switchyard::api
+}  // namespace switchyard::wire

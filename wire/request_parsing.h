@@ -2,7 +2,7 @@
 // rule and every error message is unit-tested; a violation throws ApiError with the field named.
 #pragma once
 
-#include "api/api_error.h"
+#include "wire/api_error.h"
 #include "config/config.h"
 #include "engine/generation.h"
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace switchyard::api {
+namespace switchyard::wire {
 
 using json = nlohmann::json;
 
@@ -52,4 +52,4 @@ ChatRequest parse_chat_request(const json& body, const SamplingDefaults& default
 CompletionRequest parse_completion_request(const json& body, const SamplingDefaults& defaults);
 EmbeddingRequest parse_embedding_request(const json& body);
 
-}  // namespace switchyard::api
+}  // namespace switchyard::wire

@@ -1,6 +1,6 @@
-#include "api/openai_format.h"
+#include "wire/openai_format.h"
 
-namespace switchyard::api {
+namespace switchyard::wire {
 
 json bytes_of(const std::string& s) {
     json b = json::array();
@@ -58,4 +58,16 @@ json delta_json(const ChatDelta& d) {
     return delta;
 }
 
-}  // namespace switchyard::api
+json completion_envelope(const std::string& id, const std::string& object, long long created, const std::string& model,
+                         json choice) {
+    json choices = json::array();
+    if (!choice.is_null()) choices.push_back(std::move(choice));
+    return {{"id", id}, {"object", object}, {"created", created}, {"model", model},
+            {"system_fingerprint", "switchyard"}, {"choices", std::move(choices)}};
+}
+
+json empty_text_logprobs() {
+    return {{"tokens", json::array()}, {"token_logprobs", json::array()}, {"top_logprobs", json::array()}, {"text_offset", json::array()}};
+}
+
+}  // namespace switchyard::wire

@@ -1,8 +1,8 @@
-#include "api/request_parsing.h"
+#include "wire/request_parsing.h"
 
 #include <cstdio>
 
-namespace switchyard::api {
+namespace switchyard::wire {
 namespace {
 
 [[noreturn]] void bad(const std::string& param, const std::string& message) {
@@ -283,4 +283,4 @@ EmbeddingRequest parse_embedding_request(const json& body) {
     return r;
 }
 
-}  // namespace switchyard::api
+}  // namespace switchyard::wire
