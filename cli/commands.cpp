@@ -4,11 +4,14 @@
 #include "config/config.h"
 #include "engine/engine_error.h"
 #include "engine/model_pool.h"
+#include "router/standalone_router.h"
 
 #include <curl/curl.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <condition_variable>
+#include <future>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
@@ -17,6 +20,9 @@
 
 namespace switchyard::cli {
 namespace {
+
+using json = nlohmann::json;
+namespace asio = boost::asio;
 
 std::string human_bytes(std::uint64_t b) {
     std::ostringstream os;
@@ -39,6 +45,42 @@ Config load_or_explain(const std::string& path) {
 std::size_t collect(char* p, std::size_t size, std::size_t n, void* out) {
     static_cast<std::string*>(out)->append(p, size * n);
     return size * n;
+}
+
+// `switchyard run`: prints the text of each streamed chunk as it arrives.
+struct Printer {
+    std::chrono::steady_clock::time_point t0;
+    double ttft = -1;
+};
+
+// Named coroutines with reference arguments (GCC 12 mishandles coroutine lambdas' captures).
+asio::awaitable<bool> print_chunk(Printer& p, json& chunk) {
+    if (chunk.contains("choices") && chunk["choices"].is_array() && !chunk["choices"].empty()) {
+        const json& c = chunk["choices"][0];
+        std::string text;
+        if (c.contains("delta") && c["delta"].is_object() && c["delta"].contains("content") && c["delta"]["content"].is_string())
+            text = c["delta"]["content"].get<std::string>();
+        else if (c.contains("text") && c["text"].is_string())
+            text = c["text"].get<std::string>();
+        if (!text.empty()) {
+            if (p.ttft < 0) p.ttft = std::chrono::duration<double>(std::chrono::steady_clock::now() - p.t0).count();
+            std::fwrite(text.data(), 1, text.size(), stdout);
+            std::fflush(stdout);
+        }
+    }
+    co_return true;
+}
+
+asio::awaitable<void> run_printing(router::Router& r, const json& request, const router::RequestContext& rc,
+                                   const providers::ChunkSink& sink, router::RouteOutcome& out, std::promise<void>& done) {
+    router::RouteProgress progress;
+    try {
+        out = co_await r.run(request, rc, &sink, progress);
+    } catch (const std::exception& e) {
+        out.ok = false;
+        out.error = e.what();
+    }
+    done.set_value();
 }
 
 }  // namespace
@@ -68,54 +110,42 @@ int cmd_serve(const CommonOptions& common, const std::string& host, int port) {
 int cmd_run(const CommonOptions& common, const std::string& model, const std::string& prompt,
             const std::string& system, int max_tokens, double temperature, bool raw) {
     Config cfg = load_or_explain(common.config);
-    ModelPool pool(cfg);
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    std::string error;
-    Usage usage;
-    auto t0 = std::chrono::steady_clock::now();
-    double ttft = -1;
-    try {
-        ModelLease lease = pool.acquire(model);
-        SamplingParams p;
-        const auto& d = lease->spec().sampling;
-        p.max_tokens = max_tokens > 0 ? max_tokens : d.max_tokens;
-        p.temperature = temperature >= 0 ? static_cast<float>(temperature) : d.temperature;
-        p.top_p = d.top_p; p.top_k = d.top_k; p.min_p = d.min_p;
-        // Printing happens on the scheduler thread: tokens reach the terminal as they are made.
-        auto sink = [&](GenerationEvent&& ev) {
-            if (ev.type == GenerationEvent::Type::delta) {
-                if (ttft < 0) ttft = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                std::fwrite(ev.text.data(), 1, ev.text.size(), stdout);
-                std::fflush(stdout);
-                return;
-            }
-            std::lock_guard lock(mu);
-            if (ev.type == GenerationEvent::Type::error) error = ev.error;
-            usage = ev.usage;
-            done = true;
-            cv.notify_all();
-        };
-        if (raw) {
-            lease->generate_text(prompt, "", p, sink);
-        } else {
-            ChatInput in;
-            if (!system.empty()) in.messages.push_back({"system", system, {}, {}, {}});
-            in.messages.push_back({"user", prompt, {}, {}, {}});
-            lease->generate_chat(in, p, sink);
-        }
-        std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return done; });
-    } catch (const EngineError& e) {
-        std::cerr << "switchyard: " << e.what() << "\n";
-        return 1;
+    // The same path as an HTTP request: the router, so a route name works as well as a model.
+    json request = {{"model", model}, {"stream", true}};
+    if (raw) {
+        request["prompt"] = prompt;
+    } else {
+        json messages = json::array();
+        if (!system.empty()) messages.push_back({{"role", "system"}, {"content", system}});
+        messages.push_back({{"role", "user"}, {"content", prompt}});
+        request["messages"] = messages;
+    }
+    if (max_tokens > 0) request["max_tokens"] = max_tokens;
+    if (temperature >= 0) request["temperature"] = temperature;
+    router::RequestContext rc;
+    rc.endpoint = raw ? providers::Endpoint::text : providers::Endpoint::chat;
+    Printer printer;
+    printer.t0 = std::chrono::steady_clock::now();
+    providers::ChunkSink sink = [&printer](json& chunk) { return print_chunk(printer, chunk); };
+    router::RouteOutcome out;
+    {
+        router::StandaloneRouter host(cfg);
+        std::promise<void> done;
+        // Tokens reach the terminal from the router's io thread as they are made.
+        asio::co_spawn(asio::make_strand(host.io()), run_printing(host.router(), request, rc, sink, out, done), asio::detached);
+        done.get_future().get();
     }
     std::printf("\n");
-    if (!error.empty()) { std::cerr << "switchyard: generation failed: " << error << "\n"; return 1; }
-    double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::cerr << "[" << usage.prompt_tokens << " prompt tokens, " << usage.completion_tokens << " generated, first token "
-              << std::fixed << std::setprecision(2) << ttft << " s, total " << total << " s]\n";
+    if (!out.ok) {
+        const json& body = out.result.error_body;
+        std::string message = out.direct && body.is_object() && body.contains("message") && body["message"].is_string()
+                                  ? body["message"].get<std::string>() : out.error;
+        std::cerr << "switchyard: " << message << "\n";
+        return 1;
+    }
+    double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - printer.t0).count();
+    std::cerr << "[" << out.result.prompt_tokens << " prompt tokens, " << out.result.completion_tokens << " generated, first token "
+              << std::fixed << std::setprecision(2) << printer.ttft << " s, total " << total << " s]\n";
     return 0;
 }
 

@@ -1,6 +1,6 @@
-// A provider answers OpenAI chat-completion requests: the local model pool, or any remote
-// OpenAI-compatible endpoint (OpenAI, OpenRouter, vLLM, llama-server, Ollama, another Switchyard).
-// The router picks providers; the HTTP layer only sees this interface.
+// A provider answers OpenAI chat-completion requests (and, the local pool, text completions): the
+// local model pool, or any remote OpenAI-compatible endpoint (OpenAI, OpenRouter, vLLM,
+// llama-server, Ollama, another Switchyard). The router picks providers and is their only caller.
 //
 // GCC 12 note: coroutine parameters are references, never by-value objects built from temporaries
 // (GCC 12 destroys those twice). Callers pass named locals.
@@ -86,7 +86,7 @@ struct CallOptions {
     std::shared_ptr<Cancellation> cancel;   // may be null
 };
 
-// Receives each streamed chunk (an OpenAI chat.completion.chunk object, "model" not yet rewritten).
+// Receives each streamed chunk (chat.completion.chunk or text_completion; "id", "model" not yet rewritten).
 // Returns false when the client is gone, which cancels the call.
 using ChunkSink = std::function<asio::awaitable<bool>(json& chunk)>;
 

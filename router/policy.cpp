@@ -51,6 +51,8 @@ RequestFeatures extract_features(const json& request, const std::string& task_he
             }
         }
     }
+    // A text completion (/v1/completions) has a prompt instead of messages.
+    if (request.contains("prompt") && request["prompt"].is_string()) f.prompt = request["prompt"].get<std::string>();
     f.has_tools = request.contains("tools") && request["tools"].is_array() && !request["tools"].empty();
     const json meta = request.contains("metadata") && request["metadata"].is_object() ? request["metadata"] : json::object();
     f.task = !task_header.empty() ? task_header : (meta.contains("task") && meta["task"].is_string() ? meta["task"].get<std::string>() : "");
