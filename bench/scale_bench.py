@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILD = ROOT / "build"
+BUILD = Path(os.environ.get("SWITCHYARD_BUILD", ROOT / "build"))  # build/switchyard, build/bench/*
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 from pg_server import PgServer  # noqa: E402
 

@@ -127,12 +127,16 @@ void PgStore::record(RequestLogEntry entry) {
 
 void PgStore::add_spend(const std::string& api_key, double ts, double amount) {
     if (amount <= 0) return;
+    bool wake;
     {
         std::lock_guard lock(mu_);
+        wake = spend_queue_.empty();
         spend_queue_.push_back({event_id(), api_key, ts, amount});
         ++enqueued_;
         if (queue_.size() + spend_queue_.size() > max_queue_) drop_oldest_locked();
     }
+    // Spend is what other replicas enforce limits with: store it without waiting for a batch.
+    if (wake) cv_.notify_one();
 }
 
 // Log lines go first: the spend counter is what enforces limits across replicas.
@@ -182,7 +186,7 @@ void PgStore::writer_loop() {
     std::unique_lock lock(mu_);
     for (;;) {
         cv_.wait_for(lock, std::chrono::milliseconds(200), [&] {
-            return stopping_ || written_ + dropped_ < flush_target_ || queue_.size() >= kBatch || spend_queue_.size() >= kBatch;
+            return stopping_ || written_ + dropped_ < flush_target_ || queue_.size() >= kBatch || !spend_queue_.empty();
         });
         if (stopping_ && !give_up) give_up = Clock::now() + std::chrono::seconds(10);
         if (queue_.empty() && spend_queue_.empty()) {
@@ -242,16 +246,43 @@ void PgStore::writer_loop() {
     }
 }
 
+// One multi-row statement per kind: a round trip per row would cap the writer at a few thousand
+// rows a second, below what one replica serves (bench/RESULTS.md).
 void PgStore::write_batch(PgConn& conn, const Batch& batch) {
-    static const std::string insert = insert_entry_sql();
     conn.exec("BEGIN");
     try {
-        for (const auto& e : batch.entries) conn.exec(insert, entry_params(e));
-        // Keys in one order in every replica's transactions: their row locks cannot deadlock.
-        std::vector<const SpendEvent*> spend;
-        for (const auto& s : batch.spend) spend.push_back(&s);
-        std::stable_sort(spend.begin(), spend.end(), [](auto* a, auto* b) { return a->api_key < b->api_key; });
-        for (const auto* s : spend) conn.exec(kInsertSpend, {s->id, s->api_key, pg_num(s->ts), pg_num(s->amount)});
+        if (!batch.entries.empty()) {
+            std::string sql = std::string("INSERT INTO requests (") + kColumns + ") VALUES ";
+            std::vector<std::string> params;
+            params.reserve(batch.entries.size() * kColumnCount);
+            for (std::size_t r = 0; r < batch.entries.size(); ++r) {
+                sql += r ? ",(" : "(";
+                for (int c = 1; c <= kColumnCount; ++c) sql += (c > 1 ? ",$" : "$") + std::to_string(r * kColumnCount + c);
+                sql += ")";
+                auto p = entry_params(batch.entries[r]);
+                params.insert(params.end(), std::make_move_iterator(p.begin()), std::make_move_iterator(p.end()));
+            }
+            // A batch retried after a lost commit acknowledgement must not fail or duplicate.
+            conn.exec(sql + " ON CONFLICT (id) DO NOTHING", params);
+        }
+        if (!batch.spend.empty()) {
+            std::string values;
+            std::vector<std::string> params;
+            for (std::size_t r = 0; r < batch.spend.size(); ++r) {
+                const auto& e = batch.spend[r];
+                values += (r ? ",($" : "($") + std::to_string(r * 4 + 1) + ",$" + std::to_string(r * 4 + 2) + ",$" +
+                          std::to_string(r * 4 + 3) + ",$" + std::to_string(r * 4 + 4) + ")";
+                params.insert(params.end(), {e.id, e.api_key, pg_num(e.ts), pg_num(e.amount)});
+            }
+            // Only newly inserted events add to a key's day; keys in one order in every
+            // replica's transactions, so their row locks cannot deadlock.
+            conn.exec("WITH ev AS (INSERT INTO spend_events (id, api_key, ts, amount) VALUES " + values +
+                          " ON CONFLICT (id) DO NOTHING RETURNING api_key, ts, amount) "
+                          "INSERT INTO spend_daily (api_key, day, amount) SELECT api_key, floor(ts / 86400) * 86400 AS d, SUM(amount) "
+                          "FROM ev GROUP BY api_key, d ORDER BY api_key, d "
+                          "ON CONFLICT (api_key, day) DO UPDATE SET amount = spend_daily.amount + EXCLUDED.amount",
+                      params);
+        }
         conn.exec("COMMIT");
     } catch (const PgError& e) {
         if (!e.connection_lost) try { conn.exec("ROLLBACK"); } catch (...) {}
