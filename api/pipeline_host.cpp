@@ -7,7 +7,7 @@ namespace switchyard::api {
 using json = nlohmann::json;
 
 PipelineHost::PipelineHost(const Config& config, ModelPool& pool, router::Router* router, boost::asio::any_io_executor io)
-    : services_(pool, router, std::move(io)), cache_(config.pipelines.cache_dir), parallel_(config.pipelines.parallel) {
+    : config_(config), services_(pool, router, std::move(io)), cache_(config.pipelines.cache_dir), parallel_(config.pipelines.parallel) {
     std::string problems;
     auto known = [&config](const std::string& m) { return config.find_model(m) != nullptr || config.find_route(m) != nullptr; };
     for (const auto& file : config.pipelines.files) {
@@ -41,19 +41,37 @@ const pipeline::PipelineDefinition* PipelineHost::find(const std::string& name) 
     return it == defs_.end() ? nullptr : &it->second;
 }
 
+bool PipelineHost::known_model(const std::string& m) const {
+    return config_.find_model(m) != nullptr || config_.find_route(m) != nullptr;
+}
+
 void PipelineHost::start(const pipeline::PipelineDefinition& def, json inputs, std::shared_ptr<std::atomic<bool>> cancel,
                          Emit emit, std::string stream_node) {
+    // Configured definitions live as long as the host: no ownership to share.
+    std::shared_ptr<const pipeline::PipelineDefinition> unowned(std::shared_ptr<void>(), &def);
+    start_thread(std::move(unowned), std::move(inputs), std::move(cancel), std::move(emit), std::move(stream_node), false);
+}
+
+void PipelineHost::start(std::shared_ptr<const pipeline::PipelineDefinition> def, json inputs,
+                         std::shared_ptr<std::atomic<bool>> cancel, Emit emit, bool report_outputs) {
+    start_thread(std::move(def), std::move(inputs), std::move(cancel), std::move(emit), "", report_outputs);
+}
+
+void PipelineHost::start_thread(std::shared_ptr<const pipeline::PipelineDefinition> def, json inputs,
+                                std::shared_ptr<std::atomic<bool>> cancel, Emit emit, std::string stream_node, bool report_outputs) {
     {
         std::lock_guard lock(mu_);
         ++running_;
         cancels_.push_back(cancel);
     }
-    std::thread([this, &def, inputs = std::move(inputs), cancel, emit = std::move(emit), stream_node = std::move(stream_node)] {
+    std::thread([this, def = std::move(def), inputs = std::move(inputs), cancel, emit = std::move(emit), stream_node = std::move(stream_node),
+                 report_outputs] {
         pipeline::RunOptions opt;
         opt.parallelism = parallel_;
         opt.cache = &cache_;
         opt.cancel = cancel.get();
         opt.stream_node = stream_node;
+        opt.report_outputs = report_outputs;
         opt.on_progress = [&emit](const pipeline::ProgressEvent& ev) { emit(pipeline::to_json(ev)); };
         opt.on_token = [&emit](const std::string& node, const std::string& piece) {
             emit(json{{"event", "token"}, {"node", node}, {"text", piece}});
@@ -61,7 +79,7 @@ void PipelineHost::start(const pipeline::PipelineDefinition& def, json inputs, s
         json result;
         try {
             pipeline::Executor exec(pipeline::builtin_nodes(), services_);
-            result = pipeline::to_json(exec.run(def, inputs, opt));
+            result = pipeline::to_json(exec.run(*def, inputs, opt));
         } catch (const std::exception& e) {
             result = {{"ok", false}, {"error", e.what()}};
         }

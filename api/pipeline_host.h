@@ -31,8 +31,18 @@ public:
     // Starts a run on its own thread. Inputs must already be resolved (resolve_inputs).
     void start(const pipeline::PipelineDefinition& def, nlohmann::json inputs, std::shared_ptr<std::atomic<bool>> cancel,
                Emit emit, std::string stream_node = "");
+    // The same for a definition that is not one of the configured ones (the UI's editor runs
+    // unsaved edits); the run keeps it alive. report_outputs adds each node's outputs to its
+    // node_finished event.
+    void start(std::shared_ptr<const pipeline::PipelineDefinition> def, nlohmann::json inputs,
+               std::shared_ptr<std::atomic<bool>> cancel, Emit emit, bool report_outputs);
+    // Whether a model or route name exists (for check_pipeline).
+    bool known_model(const std::string& name) const;
 
 private:
+    void start_thread(std::shared_ptr<const pipeline::PipelineDefinition> def, nlohmann::json inputs,
+                      std::shared_ptr<std::atomic<bool>> cancel, Emit emit, std::string stream_node, bool report_outputs);
+    const Config& config_;
     std::map<std::string, pipeline::PipelineDefinition> defs_;
     router::RoutedPipelineServices services_;
     pipeline::NodeCache cache_;

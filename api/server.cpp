@@ -2,6 +2,7 @@
 
 #include "providers/local_provider.h"
 #include "providers/remote_factory.h"
+#include "api/event_bus.h"
 #include "api/pipeline_host.h"
 #include "router/router.h"
 #include "store/open_store.h"
@@ -55,6 +56,8 @@ RequestRecord::~RequestRecord() {
     fields["latency_ms"] = static_cast<long long>(latency * 1000);
     if (ttft_s >= 0) fields["ttft_ms"] = static_cast<long long>(ttft_s * 1000);
     ctx.log.write(fields);
+    if (ctx.events)
+        if (auto event = feed_event(*this, st, latency); !event.is_null()) ctx.events->publish(event);
     if (!ctx.request_log) return;
     RequestLogEntry e;
     e.id = id;
@@ -140,6 +143,8 @@ Server::Server(Config config, std::ostream* access_log)
     register_feedback_routes(http_, *ctx_);
     register_pipeline_routes(http_, *ctx_);
     register_openai_routes(http_, *ctx_);
+    ctx_->events = &events_;
+    register_ui_routes(http_, *ctx_);
 }
 
 // Spend so far in each key's period, and the bumps feedback made, survive a restart.
@@ -225,6 +230,7 @@ void Server::begin_drain() {
     }
     std::cerr << "switchyard: shutting down, " << http_.in_flight() << " request(s) in flight\n";
     ctx_->draining = true;
+    events_.close_all();  // live feeds end now instead of holding the drain open
     http_.stop_accepting();
     auto deadline = std::chrono::steady_clock::now() + config_.server.shutdown_grace;
     auto timer = std::make_shared<asio::steady_timer>(http_.io());

@@ -3,6 +3,7 @@
 // server.shutdown_grace, then cut remaining generations short with a clean end of stream).
 #pragma once
 
+#include "api/event_bus.h"
 #include "api/http_server.h"
 #include "api/metrics.h"
 #include "api/server_context.h"
@@ -44,6 +45,7 @@ private:
     std::unique_ptr<Store> request_log_;       // SQLite or PostgreSQL (store/open_store.h)
     std::unique_ptr<router::Router> router_;   // destroyed after ctx_ users; flushes on destruction
     std::unique_ptr<PipelineHost> pipelines_;  // reset first in ~Server: its runs call the router and pool
+    EventBus events_;                          // the UI's live feed
     std::unique_ptr<ServerContext> ctx_;
     HttpServer http_;
     asio::signal_set signals_;

@@ -20,7 +20,7 @@
 #include <vector>
 
 namespace switchyard::router { class Router; }
-namespace switchyard::api { class PipelineHost; }
+namespace switchyard::api { class PipelineHost; class EventBus; }
 
 namespace switchyard::api {
 
@@ -49,6 +49,7 @@ struct ServerContext {
     router::Router* router = nullptr;    // routes (virtual model names), when configured
     PipelineHost* pipelines = nullptr;   // pipelines (also model names), when configured
     bool log_content = false;            // store prompt/answer text in it
+    EventBus* events = nullptr;          // the web UI's live feed (api/event_bus.h)
     std::atomic<bool> draining{false};
 
     // Runs f on the blocking pool (see providers/offload.h for the GCC 12 constraints).
@@ -89,6 +90,9 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx);    // models, 
 void register_feedback_routes(HttpServer& http, ServerContext& ctx); // /v1/feedback, /v1/route/bumps
 void register_route_routes(HttpServer& http, ServerContext& ctx);    // /v1/route/explain
 void register_pipeline_routes(HttpServer& http, ServerContext& ctx); // /v1/pipelines, /v1/pipelines/{name}/run
+void register_ui_routes(HttpServer& http, ServerContext& ctx);       // /ui and /ui/api/* (api/ui_*.cpp)
+// A finished request as the UI's live feed shows it (api/ui_dashboard.cpp).
+nlohmann::json feed_event(const RequestRecord& rec, int status, double latency_s);
 bool is_pipeline(const ServerContext& ctx, const std::string& model);
 nlohmann::json pipeline_models(const ServerContext& ctx);           // /v1/models entries
 // /v1/chat/completions for a pipeline name (body already parsed).

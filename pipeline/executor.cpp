@@ -56,6 +56,7 @@ json to_json(const ProgressEvent& e) {
     if (e.index >= 0) out["index"] = e.index;
     if (e.total >= 0) out["total"] = e.total;
     if (!e.message.empty()) out["message"] = e.message;
+    if (!e.outputs.is_null()) out["outputs"] = e.outputs;
     return out;
 }
 
@@ -190,7 +191,9 @@ private:
             const double ms = ms_between(t0, std::chrono::steady_clock::now());
             // Reported before the scheduler learns of it, so "finished" always precedes the
             // "started" of the nodes that depend on it.
-            progress(event(ProgressEvent::Kind::node_finished, decl.id, r.status, -1, r.elements, ms, r.error));
+            ProgressEvent finished = event(ProgressEvent::Kind::node_finished, decl.id, r.status, -1, r.elements, ms, r.error);
+            if (options_.report_outputs) finished.outputs = r.outputs;
+            progress(finished);
             {
                 std::lock_guard lock(mu_);
                 NodeRunInfo& done = info(decl.id);

@@ -47,6 +47,7 @@ struct ProgressEvent {
     int total = -1;                            // element_finished: how many
     double duration_ms = 0;
     std::string message;
+    nlohmann::json outputs;                    // node_finished with RunOptions::report_outputs: by port
 };
 // Called from worker threads, never concurrently with itself.
 using ProgressCallback = std::function<void(const ProgressEvent&)>;
@@ -61,6 +62,8 @@ struct RunOptions {
     TokenCallback on_token;
     // Node whose tokens go to on_token. "" = the node feeding the first output, if it is not mapped.
     std::string stream_node;
+    // Adds each node's outputs to its node_finished event (the editor shows them as they come).
+    bool report_outputs = false;
 };
 
 class Executor {

