@@ -106,6 +106,11 @@ const ApiKeySpec* find_key(const ServerContext& ctx, const Request& req) {
 }
 
 std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req) {
+    // Every accepted request is logged: while the log cannot be written (disk full), refuse.
+    if (ctx.request_log && ctx.request_log->failing())
+        return ApiError::make(503, "server_error", "request_log_unavailable",
+                              "The request log cannot be written (disk full or I/O error); requests are refused until it can. Retry later.",
+                              "", 5);
     if (ctx.api_key.empty() && ctx.api_keys.empty()) return std::nullopt;
     auto it = req.find(http::field::authorization);
     if (!ctx.api_key.empty() && it != req.end() && it->value() == "Bearer " + ctx.api_key) return std::nullopt;

@@ -79,7 +79,8 @@ struct RequestRecord {
 
 // Answers with an OpenAI error body (and Retry-After when the error has one).
 asio::awaitable<void> send_error(Exchange& ex, RequestRecord& rec, const ApiError& err);
-// Checks "Authorization: Bearer <key>" when the server has an API key or named keys.
+// Checks "Authorization: Bearer <key>" when the server has an API key or named keys, and refuses
+// (503) every request while the request log cannot be written.
 std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req);
 // The named key (server.api_keys) the request carries, if any.
 const ApiKeySpec* find_key(const ServerContext& ctx, const Request& req);

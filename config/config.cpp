@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -139,6 +140,8 @@ std::chrono::seconds parse_duration(const std::string& text) {
     std::string unit = text.substr(pos);
     long long mult = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
     if (mult == 0 || v < 0) throw std::invalid_argument("not a duration: '" + text + "' (use e.g. 30s, 5m, 1h, -1)");
+    // v * mult must not overflow (undefined behaviour; found by fuzz_config).
+    if (v > std::numeric_limits<long long>::max() / mult) throw std::invalid_argument("duration too long: '" + text + "' (use -1 for forever)");
     return std::chrono::seconds(v * mult);
 }
 
@@ -154,10 +157,14 @@ std::uint64_t parse_bytes(const std::string& text) {
     else if (unit == "M" || unit == "MiB" || unit == "MB") mult = 1024.0 * 1024;
     else if (unit == "G" || unit == "GiB" || unit == "GB") mult = 1024.0 * 1024 * 1024;
     if (mult == 0 || v < 0) throw std::invalid_argument("not a size: '" + text + "' (use e.g. 512MiB, 4GiB)");
+    // A double beyond 2^64 does not convert (undefined behaviour; found by fuzz_config).
+    if (!(v * mult < 18446744073709551616.0)) throw std::invalid_argument("size too large: '" + text + "'");
     return static_cast<std::uint64_t>(v * mult);
 }
 
-Config parse_config(const std::string& yaml_text, const std::filesystem::path& base_dir, const std::string& source_name) {
+namespace {
+
+Config parse_config_text(const std::string& yaml_text, const std::filesystem::path& base_dir, const std::string& source_name) {
     YamlCtx c{source_name};
     YAML::Node root;
     try {
@@ -222,6 +229,18 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
     }
     parse_routing(c, root, cfg, base_dir);
     return cfg;
+}
+
+}  // namespace
+
+Config parse_config(const std::string& yaml_text, const std::filesystem::path& base_dir, const std::string& source_name) {
+    try {
+        return parse_config_text(yaml_text, base_dir, source_name);
+    } catch (const YAML::Exception& e) {
+        // A shape the checks above did not anticipate still ends as a ConfigError with a line.
+        std::string line = e.mark.is_null() ? "" : ":" + std::to_string(e.mark.line + 1);
+        throw ConfigError(source_name + line + ": " + e.msg);
+    }
 }
 
 Config load_config(const std::filesystem::path& file) {

@@ -67,7 +67,7 @@ RemoteProviderSpec parse_provider(const YamlCtx& c, const YAML::Node& n, const s
     if (n["api_key_env"]) p.api_key_env = c.get<std::string>(n["api_key_env"], path + ".api_key_env", "an environment variable name");
     if (n["models"]) {
         if (!n["models"].IsMap()) c.fail(n["models"], path + ".models", "expected a mapping of our name -> upstream model name");
-        for (const auto& kv : n["models"]) p.models[kv.first.as<std::string>()] = c.get<std::string>(kv.second, path + ".models", "a model name");
+        for (const auto& kv : n["models"]) p.models[c.key(kv.first, path + ".models")] = c.get<std::string>(kv.second, path + ".models", "a model name");
     }
     if (n["price"]) {
         c.only_keys(n["price"], path + ".price", {"input", "output"});
@@ -122,7 +122,7 @@ ClassifierSpec parse_classifier(const YamlCtx& c, const YAML::Node& n, const std
     if (!n["classes"] || !n["classes"].IsMap() || n["classes"].size() == 0)
         c.fail(n["classes"] ? n["classes"] : n, path + ".classes", "expected a mapping of task class -> tier name, e.g. {grammar_fix: small}");
     for (const auto& kv : n["classes"]) {
-        auto cls = kv.first.as<std::string>();
+        auto cls = c.key(kv.first, path + ".classes");
         s.classes[cls] = c.get<std::string>(kv.second, path + ".classes." + cls, "a tier name");
     }
     return s;

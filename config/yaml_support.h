@@ -22,10 +22,15 @@ struct YamlCtx {
         os << ": " << path << ": " << what;
         throw ConfigError(os.str());
     }
+    // A mapping key as text; a list or mapping used as a key (`[a]: 1`, `? {a: 1}`) is an error.
+    std::string key(const YAML::Node& k, const std::string& path) const {
+        if (!k.IsScalar()) fail(k, path, "keys must be plain names");
+        return k.Scalar();
+    }
     void only_keys(const YAML::Node& map, const std::string& path, std::initializer_list<const char*> keys) const {
         if (!map.IsMap()) fail(map, path, "expected a mapping");
         for (const auto& kv : map) {
-            auto key = kv.first.as<std::string>();
+            auto key = this->key(kv.first, path);
             if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return key == k; })) {
                 std::string allowed;
                 for (auto k : keys) allowed += std::string(allowed.empty() ? "" : ", ") + k;

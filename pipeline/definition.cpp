@@ -49,24 +49,49 @@ json scalar_to_json(const YAML::Node& n) {
     return s;
 }
 
-json yaml_to_json(const YAML::Node& n) {
+// Thrown for a shape that stops parsing at once; parse_pipeline turns it into a problem.
+struct Unreadable {
+    int line;
+    std::string what;
+};
+
+// A mapping key as text; a list or mapping used as a key (`[a]: 1`) is refused.
+std::string key_text(const YAML::Node& k) {
+    if (!k.IsScalar()) throw Unreadable{line_of(k), "keys must be plain names, not lists or mappings"};
+    return k.Scalar();
+}
+
+// YAML aliases share nodes, so a small file can describe a huge (or, with `&a [*a]`, endless)
+// value; converting it would exhaust memory or the stack. Param values are small in practice.
+constexpr std::size_t kMaxParamValues = 100000;
+constexpr int kMaxParamDepth = 64;
+
+json yaml_to_json(const YAML::Node& n, std::size_t& budget, int depth) {
+    if (budget == 0) throw Unreadable{line_of(n), "value too large: more than " + std::to_string(kMaxParamValues) + " items once aliases are expanded"};
+    if (depth > kMaxParamDepth) throw Unreadable{line_of(n), "value nested more than " + std::to_string(kMaxParamDepth) + " levels deep (or an alias that contains itself)"};
+    --budget;
     if (n.IsScalar()) return scalar_to_json(n);
     if (n.IsSequence()) {
         json a = json::array();
-        for (const auto& e : n) a.push_back(yaml_to_json(e));
+        for (const auto& e : n) a.push_back(yaml_to_json(e, budget, depth + 1));
         return a;
     }
     if (n.IsMap()) {
         json o = json::object();
-        for (const auto& kv : n) o[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+        for (const auto& kv : n) o[key_text(kv.first)] = yaml_to_json(kv.second, budget, depth + 1);
         return o;
     }
     return nullptr;
 }
 
+json yaml_to_json(const YAML::Node& n) {
+    std::size_t budget = kMaxParamValues;
+    return yaml_to_json(n, budget, 0);
+}
+
 void only_keys(Problems& p, const YAML::Node& map, const std::string& where, const std::set<std::string>& keys) {
     for (const auto& kv : map) {
-        auto key = kv.first.as<std::string>();
+        auto key = key_text(kv.first);
         if (keys.count(key)) continue;
         std::string allowed;
         for (const auto& k : keys) allowed += (allowed.empty() ? "" : ", ") + k;
@@ -103,7 +128,7 @@ void parse_inputs(Problems& p, const YAML::Node& n, PipelineDefinition& def) {
     if (!n.IsMap()) return p.add(line_of(n), "inputs", "expected a mapping of input name to {type, default}");
     for (const auto& kv : n) {
         InputDecl in;
-        in.name = kv.first.as<std::string>();
+        in.name = key_text(kv.first);
         in.line = line_of(kv.first);
         const std::string where = "inputs." + in.name;
         const YAML::Node& spec = kv.second;
@@ -113,7 +138,8 @@ void parse_inputs(Problems& p, const YAML::Node& n, PipelineDefinition& def) {
         } else if (spec.IsMap()) {
             only_keys(p, spec, where, {"type", "default", "description"});
             if (!spec["type"]) p.add(in.line, where, "missing required key 'type' (" + known_value_type_names() + ")");
-            else type_name = spec["type"].as<std::string>();
+            else if (!spec["type"].IsScalar()) p.add(line_of(spec["type"]), where + ".type", "expected a type name (" + known_value_type_names() + ")");
+            else type_name = spec["type"].Scalar();
             if (spec["default"]) in.default_value = yaml_to_json(spec["default"]);
         } else {
             p.add(in.line, where, "expected a type name or {type, default}");
@@ -150,7 +176,7 @@ void parse_node(Problems& p, const std::string& id, const YAML::Node& n, int lin
             p.add(line_of(params), where + ": params", "expected a mapping");
         } else {
             for (const auto& kv : params) {
-                auto key = kv.first.as<std::string>();
+                auto key = key_text(kv.first);
                 node.params[key] = yaml_to_json(kv.second);
                 node.param_lines[key] = line_of(kv.first);
             }
@@ -161,7 +187,7 @@ void parse_node(Problems& p, const std::string& id, const YAML::Node& n, int lin
             p.add(line_of(inputs), where + ": inputs", "expected a mapping of port to wire");
         } else {
             for (const auto& kv : inputs) {
-                auto port = kv.first.as<std::string>();
+                auto port = key_text(kv.first);
                 if (auto wire = parse_wire(p, kv.second, where + ": inputs." + port)) node.inputs[port] = *wire;
             }
         }
@@ -210,6 +236,11 @@ const InputDecl* PipelineDefinition::input(const std::string& input_name) const 
     return nullptr;
 }
 
+namespace {
+PipelineDefinition parse_root(Problems& p, const YAML::Node& root, const std::string& source_name,
+                              const std::filesystem::path& base_dir);
+}  // namespace
+
 PipelineDefinition parse_pipeline(const std::string& yaml_text, const std::string& source_name,
                                   const std::filesystem::path& base_dir) {
     Problems p{source_name, {}};
@@ -220,6 +251,20 @@ PipelineDefinition parse_pipeline(const std::string& yaml_text, const std::strin
         p.add(e.mark.line + 1, "yaml", e.msg);
         throw PipelineError(p.list);
     }
+    try {
+        return parse_root(p, root, source_name, base_dir);
+    } catch (const Unreadable& u) {
+        p.add(u.line, "yaml", u.what);
+    } catch (const YAML::Exception& e) {  // a shape the checks did not anticipate: still a located problem
+        p.add(e.mark.is_null() ? 0 : e.mark.line + 1, "yaml", e.msg);
+    }
+    throw PipelineError(p.list);
+}
+
+namespace {
+
+PipelineDefinition parse_root(Problems& p, const YAML::Node& root, const std::string& source_name,
+                              const std::filesystem::path& base_dir) {
     PipelineDefinition def;
     def.source = source_name;
     def.base_dir = base_dir;
@@ -235,14 +280,14 @@ PipelineDefinition parse_pipeline(const std::string& yaml_text, const std::strin
     if (!root["nodes"] || !root["nodes"].IsMap() || root["nodes"].size() == 0) {
         p.add(line_of(root["nodes"]), "pipeline", "'nodes' must be a non-empty mapping of node name to node");
     } else {
-        for (const auto& kv : root["nodes"]) parse_node(p, kv.first.as<std::string>(), kv.second, line_of(kv.first), def);
+        for (const auto& kv : root["nodes"]) parse_node(p, key_text(kv.first), kv.second, line_of(kv.first), def);
     }
     if (const auto outputs = root["outputs"]) {
         if (!outputs.IsMap()) {
             p.add(line_of(outputs), "outputs", "expected a mapping of output name to `NODE.PORT`");
         } else {
             for (const auto& kv : outputs) {
-                auto name = kv.first.as<std::string>();
+                auto name = key_text(kv.first);
                 if (auto wire = parse_wire(p, kv.second, "outputs." + name)) def.outputs.emplace_back(name, *wire);
             }
         }
@@ -250,6 +295,8 @@ PipelineDefinition parse_pipeline(const std::string& yaml_text, const std::strin
     if (!p.list.empty()) throw PipelineError(p.list);
     return def;
 }
+
+}  // namespace
 
 PipelineDefinition load_pipeline_file(const std::filesystem::path& file) {
     std::ifstream in(file);

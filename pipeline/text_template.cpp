@@ -3,6 +3,7 @@
 #include "pipeline/node_type.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace switchyard::pipeline {
 
@@ -76,7 +77,9 @@ std::string render_template(const std::string& text, const std::map<std::string,
         const json* v = &it->second;
         for (std::size_t i = 1; i < path.size(); ++i) {
             const auto& key = path[i];
-            const bool index = !key.empty() && std::all_of(key.begin(), key.end(), ::isdigit);
+            // Up to 9 digits: longer numbers cannot index a list and would overflow std::stoul.
+            const bool index = !key.empty() && key.size() <= 9 &&
+                               std::all_of(key.begin(), key.end(), [](unsigned char ch) { return std::isdigit(ch); });
             if (v->is_object() && v->contains(key)) v = &(*v)[key];
             else if (v->is_array() && index && std::stoul(key) < v->size()) v = &(*v)[std::stoul(key)];
             else throw NodeError("template: {{" + expr + "}}: '" + key + "' not found in " + v->dump().substr(0, 200));

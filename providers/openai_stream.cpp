@@ -1,14 +1,22 @@
 #include "providers/openai_stream.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cfloat>
+#include <climits>
+#include <cstdint>
 
 namespace switchyard::providers {
 
 namespace {
 
+// Token counts from an upstream, clamped to [0, INT_MAX] (a negative or huge count is its bug,
+// not a reason for ours).
 int int_field(const json& obj, const char* key) {
     auto it = obj.find(key);
-    return it != obj.end() && it->is_number_integer() ? it->get<int>() : 0;
+    if (it == obj.end() || !it->is_number_integer()) return 0;
+    if (it->is_number_unsigned()) return static_cast<int>(std::min<std::uint64_t>(it->get<std::uint64_t>(), INT_MAX));
+    return static_cast<int>(std::clamp<std::int64_t>(it->get<std::int64_t>(), 0, INT_MAX));
 }
 
 void read_usage(const json& obj, ProviderResult& r) {
@@ -25,7 +33,9 @@ void read_logprobs(const json& choice, ProviderResult& r) {
     if (content == lp->end() || !content->is_array()) return;
     for (const auto& tok : *content)
         if (tok.is_object() && tok.contains("logprob") && tok["logprob"].is_number())
-            r.token_logprobs.push_back(tok["logprob"].get<float>());
+            // Clamped: a double beyond float's range does not convert (undefined behaviour).
+            r.token_logprobs.push_back(static_cast<float>(
+                std::clamp(tok["logprob"].get<double>(), -double(FLT_MAX), double(FLT_MAX))));
 }
 
 void read_finish_reason(const json& choice, ProviderResult& r) {
@@ -44,6 +54,8 @@ std::string string_field(const json& obj, const char* key) {
     return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+constexpr std::size_t kMaxToolCalls = 128;
+
 // Tool calls stream as fragments keyed by "index": the first carries id, type and name, later
 // ones carry pieces of the JSON arguments, which are concatenated in order.
 void merge_tool_call_deltas(const json& deltas, json& calls) {
@@ -52,6 +64,8 @@ void merge_tool_call_deltas(const json& deltas, json& calls) {
         if (!d.is_object()) continue;
         std::size_t index = d.contains("index") && d["index"].is_number_unsigned() ? d["index"].get<std::size_t>() : position;
         ++position;
+        // An index is a position in a short list; a huge one would make us allocate that many.
+        if (index >= kMaxToolCalls) continue;
         while (calls.size() <= index)
             calls.push_back(json{{"id", ""}, {"type", "function"}, {"function", {{"name", ""}, {"arguments", ""}}}});
         json& call = calls[index];

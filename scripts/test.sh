@@ -7,5 +7,7 @@ cd "$root"
 bash scripts/setup.sh
 echo "[test] unit tests (ctest)"
 (cd build && ctest --output-on-failure -j1)
+echo "[test] fuzzing under ASan+UBSan: each fuzz/ target, fixed seed and input count (scripts/fuzz.sh)"
+bash scripts/fuzz.sh
 echo "[test] end-to-end tests (pytest + openai client, real server, real models)"
 .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider

@@ -168,6 +168,11 @@ std::uint64_t PgStore::written() const {
     return written_;
 }
 
+bool PgStore::failing() const {
+    std::lock_guard lock(mu_);
+    return !connected_ && queue_.size() + spend_queue_.size() >= max_queue_;
+}
+
 StoreStats PgStore::stats() const {
     std::lock_guard lock(mu_);
     StoreStats s;

@@ -39,6 +39,9 @@ public:
     int reset_bumps(const std::string& route, const std::string& task_class, double ts) override;
     std::vector<BumpRecord> bumps(bool active_only) override;
     StoreStats stats() const override;
+    // The database is away and the queue is full: new requests would go unlogged. A shorter
+    // outage only queues (and /health shows it).
+    bool failing() const override;
     bool shared() const override { return true; }
     void add_spend(const std::string& api_key, double ts, double amount) override;
     std::vector<bool> recent_ratings(const std::string& route, const std::string& task_class,

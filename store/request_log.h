@@ -1,11 +1,14 @@
-// The SQLite store (store/store.h): every accepted request, with its route, models tried, tokens, latency, cost
-// and status, in SQLite (WAL). Writes go through a queue drained by one writer thread in
-// batched transactions, so logging never blocks a request; flush() and the destructor drain
-// the queue, so nothing accepted goes unlogged on shutdown. Feedback lives in the same file.
+// The SQLite store (store/store.h): every accepted request, with its route, models tried,
+// tokens, latency, cost and status, in SQLite (WAL). Writes go through a queue drained by one
+// writer thread (group commit: whatever queued while one transaction was written goes into the
+// next), so logging never blocks a request and an entry is committed within about a
+// millisecond; flush() and the destructor drain the queue, so nothing accepted goes unlogged on
+// shutdown. Feedback lives in the same file.
 #pragma once
 
 #include "store/store.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -39,6 +42,10 @@ public:
     // Down-rated requests that carry a correction, newest last, joined with their prompt.
     std::vector<std::pair<RequestLogEntry, Feedback>> corrections() override;
     std::uint64_t written() const override;
+    // True while entries cannot be written (disk full, I/O error): they stay queued and are
+    // retried every second, and the server refuses new requests (503) rather than serve them
+    // unlogged. False again once a write succeeds.
+    bool failing() const override { return failing_.load(std::memory_order_relaxed); }
     // Cost (USD) of the key's requests logged since `since` (unix seconds): seeds spend limits.
     double spend_since(const std::string& api_key, double since) override;
     void record_bump(const BumpRecord& bump) override;
@@ -64,7 +71,8 @@ private:
     std::uint64_t dropped_ = 0;
     bool stopping_ = false;
     bool flush_wanted_ = false;          // flush() is waiting: write what is queued now
-    static constexpr std::size_t kBatch = 64;
+    bool writer_idle_ = false;           // the writer waits for work: the next record() wakes it
+    std::atomic<bool> failing_{false};
     std::thread writer_;
 };
 

@@ -95,6 +95,9 @@ public:
     virtual int reset_bumps(const std::string& route, const std::string& task_class, double ts) = 0;
     virtual std::vector<BumpRecord> bumps(bool active_only) = 0;
     virtual StoreStats stats() const = 0;
+    // True while writes cannot keep up with what is accepted (the server then answers 503
+    // rather than serve requests it cannot log).
+    virtual bool failing() const { return false; }
 
     // Shared stores (several replicas on one database) keep a spend counter of their own, fed
     // by add_spend, and give rating windows across replicas. A local store derives spend from

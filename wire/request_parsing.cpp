@@ -33,6 +33,9 @@ double number(const json& body, const char* key, double lo, double hi) {
 long long integer(const json& body, const char* key, long long lo, long long hi) {
     const json& v = body.at(key);
     if (!v.is_number_integer()) bad(key, std::string("'") + key + "' must be an integer, got " + v.dump());
+    // Above LLONG_MAX the value would wrap to a negative number when read as long long.
+    if (v.is_number_unsigned() && v.get<unsigned long long>() > static_cast<unsigned long long>(hi))
+        bad(key, std::string("'") + key + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + v.dump());
     long long i = v.get<long long>();
     if (i < lo || i > hi)
         bad(key, std::string("'") + key + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + std::to_string(i));
@@ -46,6 +49,15 @@ bool boolean(const json& body, const char* key) {
 }
 
 bool has(const json& body, const char* key) { return body.contains(key) && !body.at(key).is_null(); }
+
+// An optional string field ("" when absent or null). Reading a number or an object with
+// json::value(key, "") threw json::type_error, which ended as a 500 (found by fuzz_chat_request).
+std::string optional_string(const json& obj, const char* key, const std::string& where) {
+    if (!obj.is_object() || !has(obj, key)) return "";
+    const json& v = obj.at(key);
+    if (!v.is_string()) bad(where, "'" + where + "' must be a string, got " + type_name(v));
+    return v.get<std::string>();
+}
 
 // Fields shared by chat and completions.
 void parse_sampling(const json& body, const SamplingDefaults& d, SamplingParams& s) {
@@ -137,7 +149,7 @@ json parse_body(const std::string& body) {
     json j;
     try {
         j = json::parse(body);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers such as 1e400
         throw ApiError::bad_request(std::string("We could not parse the JSON body of your request: ") + e.what(), "", "invalid_json");
     }
     if (!j.is_object()) throw ApiError::bad_request("The request body must be a JSON object, got " + type_name(j), "", "invalid_json");
@@ -175,11 +187,12 @@ ChatRequest parse_chat_request(const json& body, const SamplingDefaults& default
         if (cm.role == "assistant" && has(m, "tool_calls")) {
             if (!m["tool_calls"].is_array()) bad(where + ".tool_calls", "'" + where + ".tool_calls' must be an array");
             for (const auto& tc : m["tool_calls"]) {
-                if (!tc.is_object() || !tc.contains("function") || !tc["function"].is_object() || !tc["function"].contains("name"))
-                    bad(where + ".tool_calls", "each tool call needs a 'function' with a 'name'");
+                if (!tc.is_object() || !tc.contains("function") || !tc["function"].is_object() || !tc["function"].contains("name") ||
+                    !tc["function"]["name"].is_string())
+                    bad(where + ".tool_calls", "each tool call needs a 'function' with a string 'name'");
                 const json& f = tc["function"];
                 std::string args = f.contains("arguments") ? (f["arguments"].is_string() ? f["arguments"].get<std::string>() : f["arguments"].dump()) : "{}";
-                cm.tool_calls.push_back({tc.value("id", ""), f["name"].get<std::string>(), args});
+                cm.tool_calls.push_back({optional_string(tc, "id", where + ".tool_calls.id"), f["name"].get<std::string>(), args});
             }
         }
         r.input.messages.push_back(std::move(cm));
@@ -201,14 +214,14 @@ ChatRequest parse_chat_request(const json& body, const SamplingDefaults& default
         for (std::size_t i = 0; i < body["tools"].size(); ++i) {
             const json& t = body["tools"][i];
             std::string where = "tools[" + std::to_string(i) + "]";
-            if (!t.is_object() || t.value("type", "") != "function" || !t.contains("function") || !t["function"].is_object())
+            if (!t.is_object() || !t.contains("type") || t["type"] != "function" || !t.contains("function") || !t["function"].is_object())
                 bad(where, "'" + where + "' must be {\"type\": \"function\", \"function\": {...}}");
             const json& f = t["function"];
             if (!f.contains("name") || !f["name"].is_string() || f["name"].get<std::string>().empty())
                 bad(where + ".function.name", "'" + where + ".function.name' is required");
             ToolDefinition def;
             def.name = f["name"].get<std::string>();
-            def.description = f.value("description", "");
+            def.description = optional_string(f, "description", where + ".function.description");
             def.parameters_json = f.contains("parameters") && f["parameters"].is_object() ? f["parameters"].dump() : R"({"type":"object","properties":{}})";
             r.input.tools.push_back(std::move(def));
         }
@@ -219,7 +232,8 @@ ChatRequest parse_chat_request(const json& body, const SamplingDefaults& default
             r.input.tool_choice = tc.get<std::string>();
             if (r.input.tool_choice != "auto" && r.input.tool_choice != "none" && r.input.tool_choice != "required")
                 bad("tool_choice", "'tool_choice' must be 'auto', 'none', 'required' or {\"type\":\"function\",...}");
-        } else if (tc.is_object() && tc.contains("function") && tc["function"].is_object() && tc["function"].contains("name")) {
+        } else if (tc.is_object() && tc.contains("function") && tc["function"].is_object() && tc["function"].contains("name") &&
+                   tc["function"]["name"].is_string()) {
             // A named function: offer only that tool and require a call.
             std::string name = tc["function"]["name"].get<std::string>();
             std::vector<ToolDefinition> only;

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <thread>
+
+#include <sys/resource.h>
 
 using namespace switchyard;
 
@@ -92,4 +95,39 @@ TEST(RequestLog, UnwritablePathIsAClearError) {
     } catch (const std::exception& e) {
         EXPECT_NE(std::string(e.what()).find("/proc/switchyard/cannot.db"), std::string::npos) << e.what();
     }
+}
+
+// Disk full: entries stay queued and are retried, failing() is set meanwhile (the server then
+// answers 503), flush() does not hang, and once space is back nothing recorded is lost.
+// RLIMIT_FSIZE stands in for a full disk: writes past it fail with EFBIG (SIGXFSZ ignored).
+TEST(RequestLog, DiskFullKeepsEntriesAndRecovers) {
+    auto path = fresh_db("diskfull");
+    RequestLog log(path);
+    log.record(entry("before", 200, "m"));
+    log.flush();
+    struct rlimit old{};
+    ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+    auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit tight = old;
+    tight.rlim_cur = 64 * 1024;
+    ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &tight), 0);
+    for (int i = 0; i < 20; ++i) {
+        auto e = entry("big" + std::to_string(i), 200, "m");
+        e.prompt = std::string(20000, 'x');
+        log.record(std::move(e));
+    }
+    bool failed = false;
+    for (int i = 0; i < 100 && !failed; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        failed = log.failing();
+    }
+    EXPECT_TRUE(failed);
+    log.flush();  // returns while failing instead of waiting for ever
+    ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
+    std::signal(SIGXFSZ, old_handler);
+    for (int i = 0; i < 200 && log.failing(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_FALSE(log.failing());
+    log.flush();
+    for (int i = 0; i < 20; ++i) EXPECT_TRUE(log.find("big" + std::to_string(i)).has_value()) << i;
+    EXPECT_TRUE(log.find("before").has_value());
 }
