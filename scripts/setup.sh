@@ -17,13 +17,9 @@ packages=(build-essential cmake ninja-build git ca-certificates curl unzip pytho
           libboost1.81-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libgtest-dev
           libcurl4-openssl-dev libssl-dev libsqlite3-dev libre2-dev pkg-config
           libtesseract-dev tesseract-ocr-eng libpoppler-cpp-dev fonts-dejavu-core
-<<<<<<< HEAD
           libpq-dev postgresql
-          chromium)  # chromium: headless browser for the web UI's tests (tests/e2e/test_ui.py)
-=======
           chromium  # chromium: headless browser for the web UI's tests (tests/e2e/test_ui.py)
           clang-16 libclang-rt-16-dev)  # clang + libFuzzer runtime for fuzz/ (scripts/fuzz.sh)
->>>>>>> main
 missing=()
 for p in "${packages[@]}"; do
   # npm may come from another install (nodesource, nvm): only require the Debian one if absent.
