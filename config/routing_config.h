@@ -89,14 +89,26 @@ struct FeedbackSpec {
     float max_down_rate = 0.5f;
 };
 
+// A router learned from outcomes (router/learned_router.h, `switchyard router fit`): predicts
+// from the prompt whether the cheaper tier's answer will be good enough; below the threshold the
+// request starts at the larger tier. Consulted after the rules, before the classifier.
+struct LearnedRouterSpec {
+    std::filesystem::path file;                   // from `switchyard router fit`; absolute after loading
+    std::string small;                            // tier for confident prompts ("" = the route's first tier)
+    std::string large;                            // tier otherwise ("" = the route's last tier)
+    std::optional<float> threshold;               // overrides the file's threshold
+};
+
 struct RouteSpec {
     std::string name;                             // the virtual model name clients send
+    std::vector<std::string> aliases;             // other names for the route (e.g. "default" for "auto")
     std::vector<TierSpec> tiers;                  // cheapest first
     std::vector<RuleSpec> rules;
     CascadeSpec cascade;
     bool local_only = false;                      // never send this route's requests to a remote provider
     bool redact_pii = false;                      // mask PII before any remote call
     std::optional<ClassifierSpec> classifier;
+    std::optional<LearnedRouterSpec> learned;     // YAML key `router:`
     FeedbackSpec feedback;
 };
 

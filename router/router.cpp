@@ -71,6 +71,12 @@ Router::Router(const Config& config, std::unique_ptr<providers::Provider> local,
     }
     for (const auto& r : config.routes) {
         policies_[r.name] = std::make_unique<RoutePolicy>(r);
+        for (const auto& alias : r.aliases) policies_[alias] = std::make_unique<RoutePolicy>(r);  // same route, other name
+        if (r.learned && pool) {
+            auto lr = std::make_unique<RouteLearnedRouter>(r, config);
+            auto embed = pool_embedder(*pool, lr->embed_model());
+            learned_[r.name] = Learned{std::move(lr), std::move(embed)};
+        }
         if (r.classifier && pool) {
             auto rc = std::make_unique<RouteClassifier>(r, config);
             auto embed = pool_embedder(*pool, rc->embed_model());
@@ -79,8 +85,24 @@ Router::Router(const Config& config, std::unique_ptr<providers::Provider> local,
     }
 }
 
+bool Router::route_by_model(const std::string& route, const RequestFeatures& f, Decision& d) const {
+    if (d.by_rule || f.prompt.empty()) return false;
+    auto it = learned_.find(route);
+    if (it == learned_.end()) return false;
+    try {
+        auto pick = it->second.router->decide(it->second.embed({f.prompt}).front(), f.prompt);
+        d.trace.push_back(pick.trace);
+        d.tier = pick.tier;
+        return true;
+    } catch (const std::exception& e) {
+        d.trace.push_back({{"step", "learned_router"}, {"error", e.what()}});
+        return false;
+    }
+}
+
 void Router::classify(const std::string& route, const RequestFeatures& f, Decision& d) const {
     if (d.by_rule || f.prompt.empty()) return;
+    if (route_by_model(route, f, d)) return;  // the learned router decides; the classifier is its fallback
     auto it = classifiers_.find(route);
     if (it == classifiers_.end()) return;
     try {

@@ -9,6 +9,7 @@
 #include "providers/provider.h"
 #include "router/budget.h"
 #include "router/classifier.h"
+#include "router/learned_router.h"
 #include "router/policy.h"
 #include "router/tier_bump.h"
 
@@ -85,6 +86,13 @@ private:
         Embedder embed;
     };
     std::map<std::string, Classified> classifiers_;
+    struct Learned {
+        std::unique_ptr<RouteLearnedRouter> router;
+        Embedder embed;
+    };
+    std::map<std::string, Learned> learned_;
+    // The learned router, when the route has one and no rule decided; true when it picked the tier.
+    bool route_by_model(const std::string& route, const RequestFeatures& f, Decision& d) const;
     asio::thread_pool* blocking_ = nullptr;
     // Applies the route's classifier when no rule decided; failures degrade to the default tier.
     void classify(const std::string& route, const RequestFeatures& f, Decision& d) const;
