@@ -1,6 +1,8 @@
 // GET /v1/models, GET /v1/models/{id}, POST /v1/embeddings, GET /health, GET /metrics.
 #include "wire/request_parsing.h"
 #include "api/server_context.h"
+#include "providers/fleet_provider.h"
+#include "router/router.h"
 
 namespace switchyard::api {
 namespace {
@@ -47,18 +49,41 @@ json route_json(const RouteSpec& r) {
             {"switchyard", {{"kind", "route"}, {"tiers", tiers}, {"local_only", r.local_only}}}};
 }
 
+// Ready while not draining. A store that is away does not make the replica unready: its
+// writes queue and are retried, and the counters here show it.
+json health_body(ServerContext& ctx) {
+    if (ctx.draining) return json{{"status", "shutting_down"}};
+    int loaded = 0;
+    for (const auto& m : ctx.pool.status()) loaded += m.loaded;
+    json body = {{"status", "ok"}, {"models_loaded", loaded}};
+    if (ctx.request_log) {
+        auto s = ctx.request_log->stats();
+        body["store"] = {{"kind", s.kind}, {"connected", s.connected}, {"queued", s.queued}, {"written", s.written},
+                         {"dropped", s.dropped}, {"retries", s.retries}};
+    }
+    return body;
+}
+
+// Per-endpoint counters of the providers that are fleets.
+std::string fleet_metrics(ServerContext& ctx) {
+    std::vector<const providers::FleetProvider*> fleets;
+    if (ctx.router)
+        for (const auto& spec : ctx.pool.config().providers)
+            if (auto* f = dynamic_cast<const providers::FleetProvider*>(ctx.router->provider(spec.name))) fleets.push_back(f);
+    return providers::fleet_metrics(fleets);
+}
+
 }  // namespace
 
 void register_basic_routes(HttpServer& http, ServerContext& ctx) {
     http.route(http::verb::get, "/health", [&ctx](const Request&, Exchange& ex) -> asio::awaitable<void> {
-        int loaded = 0;
-        for (const auto& m : ctx.pool.status()) loaded += m.loaded;
-        json body = ctx.draining ? json{{"status", "shutting_down"}} : json{{"status", "ok"}, {"models_loaded", loaded}};
-        co_await respond_json(ex, ctx.draining ? 503 : 200, body.dump());
+        std::string body = health_body(ctx).dump();
+        co_await respond_json(ex, ctx.draining ? 503 : 200, body);
     });
 
     http.route(http::verb::get, "/metrics", [&ctx](const Request&, Exchange& ex) -> asio::awaitable<void> {
-        co_await ex.respond(200, "text/plain; version=0.0.4", ctx.metrics.render(ctx.pool));
+        std::string text = ctx.metrics.render(ctx.pool) + fleet_metrics(ctx);
+        co_await ex.respond(200, "text/plain; version=0.0.4", text);
     });
 
     http.route(http::verb::get, "/v1/models", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {

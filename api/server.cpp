@@ -6,6 +6,7 @@
 #include "api/event_bus.h"
 #include "api/pipeline_host.h"
 #include "router/router.h"
+#include "store/open_store.h"
 
 #include <cstdio>
 #include <random>
@@ -188,8 +189,8 @@ Server::Server(Config config, std::ostream* access_log)
     ctx_->rate_limit = config_.server.rate_limit;
     ctx_->limiter = &limiter_;
     ctx_->expose_paths = config_.server.expose_paths;
-    if (!config_.log_path.empty()) {
-        request_log_ = std::make_unique<RequestLog>(config_.log_path);
+    request_log_ = open_store(config_);
+    if (request_log_) {
         ctx_->request_log = request_log_.get();
         ctx_->log_content = config_.log_content;
     }
@@ -198,6 +199,7 @@ Server::Server(Config config, std::ostream* access_log)
         router_ = std::make_unique<router::Router>(config_, std::move(local), providers::remote_provider_factory(http_.io().get_executor()), &pool_, &blocking_);
         ctx_->router = router_.get();
         if (request_log_) restore_router_state();
+        if (request_log_ && request_log_->shared()) start_store_sync();
     }
     if (!config_.pipelines.files.empty()) {
         pipelines_ = std::make_unique<PipelineHost>(config_, pool_, router_.get(), http_.io().get_executor());
@@ -215,17 +217,59 @@ Server::Server(Config config, std::ostream* access_log)
 // Spend so far in each key's period, and the bumps feedback made, survive a restart.
 void Server::restore_router_state() {
     double now = static_cast<double>(std::time(nullptr));
-    for (const auto& k : config_.server.api_keys) {
-        double start = router::SpendLedger::period_start(k.period, now);
-        router_->ledger().seed(k.name, start, request_log_->spend_since(k.name, start));
+    if (request_log_->shared()) {
+        router_->ledger().share(request_log_.get());
+        router_->ledger().sync(config_.server.api_keys, now);
+    } else {
+        for (const auto& k : config_.server.api_keys) {
+            double start = router::SpendLedger::period_start(k.period, now);
+            router_->ledger().seed(k.name, start, request_log_->spend_since(k.name, start));
+        }
     }
+    for (const auto& b : active_bumps()) router_->bumps().restore(b);
+}
+
+std::vector<router::TierBump> Server::active_bumps() {
+    std::vector<router::TierBump> out;
     for (const auto& b : request_log_->bumps(true)) {
         const auto* policy = router_->policy(b.route);
         if (!policy) continue;
         std::size_t to = policy->tier_index(b.to_tier);
         if (policy->route().tiers[to].name != b.to_tier) continue;  // the tier left the config
-        router_->bumps().restore(router::TierBump{b.route, b.task_class, b.from_tier, b.to_tier, to, b.down_rate, b.ratings, b.ts});
+        out.push_back(router::TierBump{b.route, b.task_class, b.from_tier, b.to_tier, to, b.down_rate, b.ratings, b.ts});
     }
+    return out;
+}
+
+// With a shared store, other replicas' spend and bumps (and bump resets) reach this one every
+// store.sync_interval_ms. A failed sync keeps the last view and says so once per outage.
+void Server::start_store_sync() {
+    store_sync_ = std::thread([this] {
+        bool failing = false;
+        std::unique_lock lock(sync_mu_);
+        while (!sync_cv_.wait_for(lock, std::chrono::milliseconds(config_.store.sync_interval_ms), [this] { return sync_stop_; })) {
+            lock.unlock();
+            try {
+                router_->ledger().sync(config_.server.api_keys, static_cast<double>(std::time(nullptr)));
+                router_->bumps().replace_all(active_bumps());
+                if (failing) std::cerr << "switchyard: store sync works again\n";
+                failing = false;
+            } catch (const std::exception& e) {
+                if (!failing) std::cerr << "switchyard: store sync failed (spend limits and bumps use the last view): " << e.what() << "\n";
+                failing = true;
+            }
+            lock.lock();
+        }
+    });
+}
+
+void Server::stop_store_sync() {
+    {
+        std::lock_guard lock(sync_mu_);
+        sync_stop_ = true;
+    }
+    sync_cv_.notify_all();
+    if (store_sync_.joinable()) store_sync_.join();
 }
 
 Server::~Server() {
@@ -235,6 +279,7 @@ Server::~Server() {
     blocking_.join();
     // Providers own timers and pooled sockets of http_'s io_context, which is destroyed before
     // router_ (member order): they must go while it still exists.
+    stop_store_sync();
     ctx_->router = nullptr;
     router_.reset();
 }

@@ -9,7 +9,7 @@
 #include "engine/model_pool.h"
 #include "providers/offload.h"
 #include "providers/provider.h"
-#include "store/request_log.h"
+#include "store/store.h"
 
 #include <atomic>
 #include <chrono>
@@ -46,7 +46,7 @@ struct ServerContext {
     AccessLog& log;
     std::string api_key;
     std::vector<ApiKeySpec> api_keys;    // named keys (server.api_keys)
-    RequestLog* request_log = nullptr;   // SQLite log, when configured
+    Store* request_log = nullptr;        // the request log (SQLite or PostgreSQL), when configured
     router::Router* router = nullptr;    // routes (virtual model names), when configured
     PipelineHost* pipelines = nullptr;   // pipelines (also model names), when configured
     bool log_content = false;            // store prompt/answer text in it

@@ -12,6 +12,7 @@
 namespace switchyard {
 
 void parse_routing(const YamlCtx& c, const YAML::Node& root, Config& cfg, const std::filesystem::path& base_dir);
+void parse_store(const YamlCtx& c, const YAML::Node& n, StoreSpec& store);  // config/store_config.cpp
 
 namespace {
 
@@ -209,7 +210,7 @@ Config parse_config_text(const std::string& yaml_text, const std::filesystem::pa
     Config cfg;
     cfg.source = source_name;
     if (!root.IsMap()) c.fail(root, "(top level)", "expected a mapping with 'models:'");
-    c.only_keys(root, "(top level)", {"server", "models_dir", "memory_budget", "models", "log", "providers", "routes", "pipelines"});
+    c.only_keys(root, "(top level)", {"server", "models_dir", "memory_budget", "models", "log", "providers", "routes", "pipelines", "store"});
     if (root["pipelines"]) {
         const auto& pl = root["pipelines"];
         c.only_keys(pl, "pipelines", {"files", "cache_dir", "parallel", "roots", "http_hosts", "http_allow_private"});
@@ -252,6 +253,7 @@ Config parse_config_text(const std::string& yaml_text, const std::filesystem::pa
         }
         if (l["content"]) cfg.log_content = c.get<bool>(l["content"], "log.content", "true or false");
     }
+    if (root["store"]) parse_store(c, root["store"], cfg.store);
     cfg.models_dir = base_dir;
     if (root["models_dir"]) {
         std::filesystem::path d = c.get<std::string>(root["models_dir"], "models_dir", "a path");

@@ -99,6 +99,18 @@ struct PipelinesSpec {
     bool http_allow_private = false;             // http node may reach loopback/private/link-local addresses
 };
 
+// Where the request log, feedback, tier bumps and per-key spend live (store/store.h).
+struct StoreSpec {
+    enum class Kind { sqlite, postgres };
+    Kind kind = Kind::sqlite;                    // sqlite: the file at log.path
+    std::string url;                             // postgres: libpq URI or "key=value ..." (url or url_env)
+    int pool_size = 4;                           // connections for reads; the writer holds one more
+    int max_queue = 100000;                      // writes held while the database is away; beyond, the oldest are dropped and counted
+    int sync_interval_ms = 500;                  // how often a replica learns the others' spend and bumps
+    int pool_timeout_ms = 5000;                  // a read waits this long for a free connection
+    bool enabled() const { return kind == Kind::postgres; }  // sqlite is on only with log.path
+};
+
 struct Config {
     std::filesystem::path source;                // the file it came from ("" for defaults)
     ServerSpec server;
@@ -109,6 +121,7 @@ struct Config {
     std::vector<RouteSpec> routes;
     std::filesystem::path log_path;              // SQLite request log ("" = none)
     bool log_content = false;                    // also store prompt and answer text
+    StoreSpec store;                             // store.kind: postgres shares the log between replicas
     PipelinesSpec pipelines;
 
     // Finds a model by name or alias; nullptr if none.
