@@ -4,6 +4,7 @@
 // text input; the first output is the answer).
 #include "wire/event_channel.h"
 #include "api/pipeline_host.h"
+#include "pipeline/confinement.h"
 #include "wire/request_parsing.h"
 #include "api/server_context.h"
 #include "wire/sse.h"
@@ -114,6 +115,10 @@ std::string result_event(json result, const std::string& name) {
 }
 
 ApiError run_failed(const json& result) {
+    const std::string error = result.value("error", std::string("unknown error"));
+    // A file or host the run may not touch (pipeline/confinement.h): the caller's input is refused.
+    if (pipeline::is_access_denied(error))
+        return ApiError::make(403, "permission_error", "access_denied", "Pipeline refused: " + error);
     ApiError e = ApiError::make(500, "server_error", result.value("cancelled", false) ? "pipeline_cancelled" : "pipeline_failed",
                                 "Pipeline failed: " + result.value("error", std::string("unknown error")));
     return e;
@@ -177,7 +182,7 @@ asio::awaitable<void> handle_run(ServerContext& ctx, const Request& req, Exchang
     };
     json result = co_await run_and_relay(ctx, ex, *def, inputs, relay);
     const bool ok = result.value("ok", false);
-    rec.status = ok || stream ? 200 : 500;
+    rec.status = ok || stream ? 200 : run_failed(result).status;
     if (!ok) rec.fields["error"] = result.value("error", "");
     if (stream) {
         if (open) {

@@ -5,10 +5,11 @@
 #include "wire/api_error.h"
 #include "api/http_server.h"
 #include "api/metrics.h"
+#include "api/rate_limiter.h"
 #include "engine/model_pool.h"
 #include "providers/offload.h"
 #include "providers/provider.h"
-#include "store/request_log.h"
+#include "store/store.h"
 
 #include <atomic>
 #include <chrono>
@@ -46,11 +47,15 @@ struct ServerContext {
     AccessLog& log;
     std::string api_key;
     std::vector<ApiKeySpec> api_keys;    // named keys (server.api_keys)
-    RequestLog* request_log = nullptr;   // SQLite log, when configured
+    Store* request_log = nullptr;        // the request log (SQLite or PostgreSQL), when configured
     router::Router* router = nullptr;    // routes (virtual model names), when configured
     PipelineHost* pipelines = nullptr;   // pipelines (also model names), when configured
     ResponseStore* responses = nullptr;  // stored Responses (previous_response_id)
     bool log_content = false;            // store prompt/answer text in it
+    std::string admin_key;               // server.admin_key_env's value ("" = none)
+    RateLimitSpec rate_limit;            // server.rate_limit: for callers without limits of their own
+    RateLimiter* limiter = nullptr;
+    bool expose_paths = false;           // /v1/models may show absolute paths
     EventBus* events = nullptr;          // the web UI's live feed (api/event_bus.h)
     std::atomic<bool> draining{false};
 
@@ -73,6 +78,7 @@ struct RequestRecord {
     int status = 0;
     double ttft_s = -1;
     std::string api_key_fingerprint;     // the key's configured name, else a short hash
+    std::string rate_caller;             // what rate limits count this request against
     const ApiKeySpec* key = nullptr;     // the named key the caller sent, if any
     std::string prompt;   // filled only when content logging is on
     std::string answer;
@@ -81,9 +87,15 @@ struct RequestRecord {
 
 // Answers with an OpenAI error body (and Retry-After when the error has one).
 asio::awaitable<void> send_error(Exchange& ex, RequestRecord& rec, const ApiError& err);
-// Checks the presented key (see presented_key) when the server has an API key or named keys, and
-// refuses (503) every request while the request log cannot be written.
+// Checks the presented key (see presented_key) when the server has an API key or named keys, then the
+// caller's rate limit (429 with Retry-After), and refuses (503) every request while the request
+// log cannot be written.
 std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req);
+// For admin endpoints: with any key configured, only the admin key or a key with role admin
+// passes (401 without a valid key, 403 with a client key).
+std::optional<ApiError> check_admin(const ServerContext& ctx, const Request& req);
+// The name rate limits count against: the named key, "api_key", "admin", or "anonymous".
+std::string caller_name(const ServerContext& ctx, const Request& req);
 // The key a request presents: "Authorization: Bearer K", else "x-api-key: K" (Anthropic clients).
 std::string_view presented_key(const Request& req);
 // The named key (server.api_keys) the request carries, if any.

@@ -17,17 +17,53 @@ std::chrono::milliseconds duration_ms(const YamlCtx& c, const YAML::Node& n, con
     catch (const std::exception& e) { c.fail(n, path, e.what()); }
 }
 
+std::string http_url(const YamlCtx& c, const YAML::Node& n, const std::string& path) {
+    auto url = c.get<std::string>(n, path, "a URL");
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+        c.fail(n, path, "must start with http:// or https://, got '" + url + "'");
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+}
+
+// endpoints: ["http://a:8000/v1", {url: "http://b:8000/v1", weight: 2}, ...]
+void parse_endpoints(const YamlCtx& c, const YAML::Node& n, const std::string& path, RemoteProviderSpec& p) {
+    if (!n.IsSequence() || n.size() == 0) c.fail(n, path, "expected a non-empty list of URLs or {url, weight}");
+    for (std::size_t i = 0; i < n.size(); ++i) {
+        std::string ep = path + "[" + std::to_string(i) + "]";
+        EndpointSpec e;
+        if (n[i].IsMap()) {
+            c.only_keys(n[i], ep, {"url", "weight"});
+            if (!n[i]["url"]) c.fail(n[i], ep, "missing required key 'url'");
+            e.base_url = http_url(c, n[i]["url"], ep + ".url");
+            if (n[i]["weight"]) e.weight = c.get_float(n[i]["weight"], ep + ".weight", 0.001f, 1000.0f);
+        } else {
+            e.base_url = http_url(c, n[i], ep);
+        }
+        for (const auto& other : p.endpoints)
+            if (other.base_url == e.base_url) c.fail(n[i], ep, "endpoint " + e.base_url + " is listed twice");
+        p.endpoints.push_back(e);
+    }
+    p.base_url = p.endpoints.front().base_url;
+}
+
 RemoteProviderSpec parse_provider(const YamlCtx& c, const YAML::Node& n, const std::string& path) {
-    c.only_keys(n, path, {"name", "base_url", "api_key_env", "models", "price", "timeout", "max_concurrency", "retries", "circuit_breaker"});
+    c.only_keys(n, path, {"name", "base_url", "endpoints", "prefix_affinity", "api_key_env", "models", "price", "timeout",
+                          "max_concurrency", "retries", "circuit_breaker"});
     RemoteProviderSpec p;
     if (!n["name"]) c.fail(n, path, "missing required key 'name'");
     p.name = c.get<std::string>(n["name"], path + ".name", "a string");
     if (p.name == "local") c.fail(n["name"], path + ".name", "'local' is reserved for the local model pool");
-    if (!n["base_url"]) c.fail(n, path, "missing required key 'base_url' (e.g. https://api.openai.com/v1)");
-    p.base_url = c.get<std::string>(n["base_url"], path + ".base_url", "a URL");
-    if (p.base_url.rfind("http://", 0) != 0 && p.base_url.rfind("https://", 0) != 0)
-        c.fail(n["base_url"], path + ".base_url", "must start with http:// or https://, got '" + p.base_url + "'");
-    while (!p.base_url.empty() && p.base_url.back() == '/') p.base_url.pop_back();
+    if (n["endpoints"]) {
+        if (n["base_url"]) c.fail(n, path, "set base_url or endpoints, not both");
+        parse_endpoints(c, n["endpoints"], path + ".endpoints", p);
+    } else {
+        if (!n["base_url"]) c.fail(n, path, "missing required key 'base_url' (e.g. https://api.openai.com/v1)");
+        p.base_url = http_url(c, n["base_url"], path + ".base_url");
+    }
+    if (n["prefix_affinity"]) {
+        p.prefix_affinity = c.get<bool>(n["prefix_affinity"], path + ".prefix_affinity", "true or false");
+        if (p.prefix_affinity && p.endpoints.empty()) c.fail(n["prefix_affinity"], path + ".prefix_affinity", "needs endpoints (a fleet)");
+    }
     if (n["api_key_env"]) p.api_key_env = c.get<std::string>(n["api_key_env"], path + ".api_key_env", "an environment variable name");
     if (n["models"]) {
         if (!n["models"].IsMap()) c.fail(n["models"], path + ".models", "expected a mapping of our name -> upstream model name");

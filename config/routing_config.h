@@ -11,11 +11,19 @@
 
 namespace switchyard {
 
+// One upstream of a fleet (providers/fleet_provider.h).
+struct EndpointSpec {
+    std::string base_url;
+    double weight = 1;                            // share of traffic relative to the others
+};
+
 // A remote OpenAI-compatible endpoint: what the config file says about it, plus the key read
 // from the environment at start. The one description of a provider, from YAML to RemoteProvider.
 struct RemoteProviderSpec {
     std::string name;
-    std::string base_url;                         // e.g. https://api.openai.com/v1
+    std::string base_url;                         // e.g. https://api.openai.com/v1 (the first endpoint's, for a fleet)
+    std::vector<EndpointSpec> endpoints;          // a fleet; empty = base_url alone
+    bool prefix_affinity = false;                 // fleet: a conversation sticks to one endpoint (KV-cache reuse)
     std::string api_key_env;                      // variable holding the key ("" = none)
     std::string api_key;                          // resolved from api_key_env at start (never from the file); sent as a bearer token
     std::map<std::string, std::string> models;    // our model name -> upstream model name; others pass through

@@ -34,7 +34,7 @@ namespace {
 
 EngineError unavailable(const ModelSpec& spec, const std::string& why) {
     return EngineError(EngineErrorKind::model_unavailable,
-                       "model '" + spec.name + "' cannot be loaded from " + spec.file.string() + ": " + why);
+                       "model '" + spec.name + "' cannot be loaded from " + (spec.file_as_written.empty() ? spec.file.string() : spec.file_as_written) + ": " + why);
 }
 
 // KV cache bytes for the whole context (f16 K and V for every layer), for the memory budget.
