@@ -1,6 +1,8 @@
 // GET /v1/models, GET /v1/models/{id}, POST /v1/embeddings, GET /health, GET /metrics.
 #include "wire/request_parsing.h"
 #include "api/server_context.h"
+#include "providers/fleet_provider.h"
+#include "router/router.h"
 
 namespace switchyard::api {
 namespace {
@@ -22,9 +24,19 @@ std::string base64_floats(const std::vector<float>& v) {
     return out;
 }
 
-json model_json(const ModelStatus& m) {
+// Absolute paths tell a caller about the machine (user names, folder layout): the file is shown
+// relative to models_dir (its name alone when outside it) unless server.expose_paths is set.
+std::string shown_path(const ServerContext& ctx, const std::string& file) {
+    if (ctx.expose_paths) return file;
+    std::filesystem::path p(file);
+    auto rel = p.lexically_relative(ctx.pool.config().models_dir);
+    if (!rel.empty() && *rel.begin() != "..") return rel.string();
+    return p.filename().string();
+}
+
+json model_json(const ServerContext& ctx, const ModelStatus& m) {
     return {{"id", m.name}, {"object", "model"}, {"created", 0}, {"owned_by", "switchyard"},
-            {"switchyard", {{"kind", m.kind}, {"aliases", m.aliases}, {"loaded", m.loaded}, {"file", m.file},
+            {"switchyard", {{"kind", m.kind}, {"aliases", m.aliases}, {"loaded", m.loaded}, {"file", shown_path(ctx, m.file)},
                             {"file_bytes", m.file_bytes}, {"memory_bytes", m.memory_bytes}, {"active", m.active},
                             {"queued", m.queued}}}};
 }
@@ -37,25 +49,48 @@ json route_json(const RouteSpec& r) {
             {"switchyard", {{"kind", "route"}, {"tiers", tiers}, {"local_only", r.local_only}}}};
 }
 
+// Ready while not draining. A store that is away does not make the replica unready: its
+// writes queue and are retried, and the counters here show it.
+json health_body(ServerContext& ctx) {
+    if (ctx.draining) return json{{"status", "shutting_down"}};
+    int loaded = 0;
+    for (const auto& m : ctx.pool.status()) loaded += m.loaded;
+    json body = {{"status", "ok"}, {"models_loaded", loaded}};
+    if (ctx.request_log) {
+        auto s = ctx.request_log->stats();
+        body["store"] = {{"kind", s.kind}, {"connected", s.connected}, {"queued", s.queued}, {"written", s.written},
+                         {"dropped", s.dropped}, {"retries", s.retries}};
+    }
+    return body;
+}
+
+// Per-endpoint counters of the providers that are fleets.
+std::string fleet_metrics(ServerContext& ctx) {
+    std::vector<const providers::FleetProvider*> fleets;
+    if (ctx.router)
+        for (const auto& spec : ctx.pool.config().providers)
+            if (auto* f = dynamic_cast<const providers::FleetProvider*>(ctx.router->provider(spec.name))) fleets.push_back(f);
+    return providers::fleet_metrics(fleets);
+}
+
 }  // namespace
 
 void register_basic_routes(HttpServer& http, ServerContext& ctx) {
     http.route(http::verb::get, "/health", [&ctx](const Request&, Exchange& ex) -> asio::awaitable<void> {
-        int loaded = 0;
-        for (const auto& m : ctx.pool.status()) loaded += m.loaded;
-        json body = ctx.draining ? json{{"status", "shutting_down"}} : json{{"status", "ok"}, {"models_loaded", loaded}};
-        co_await respond_json(ex, ctx.draining ? 503 : 200, body.dump());
+        std::string body = health_body(ctx).dump();
+        co_await respond_json(ex, ctx.draining ? 503 : 200, body);
     });
 
     http.route(http::verb::get, "/metrics", [&ctx](const Request&, Exchange& ex) -> asio::awaitable<void> {
-        co_await ex.respond(200, "text/plain; version=0.0.4", ctx.metrics.render(ctx.pool));
+        std::string text = ctx.metrics.render(ctx.pool) + fleet_metrics(ctx);
+        co_await ex.respond(200, "text/plain; version=0.0.4", text);
     });
 
     http.route(http::verb::get, "/v1/models", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
         RequestRecord rec(ctx, "/v1/models", req);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         json data = json::array();
-        for (const auto& m : ctx.pool.status()) data.push_back(model_json(m));
+        for (const auto& m : ctx.pool.status()) data.push_back(model_json(ctx, m));
         for (const auto& r : ctx.pool.config().routes) data.push_back(route_json(r));
         for (auto& p : pipeline_models(ctx)) data.push_back(std::move(p));
         rec.status = 200;
@@ -76,7 +111,7 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx) {
         for (const auto& m : ctx.pool.status()) {
             if (m.name != spec->name) continue;
             rec.status = 200;
-            co_await respond_json(ex, 200, model_json(m).dump());
+            co_await respond_json(ex, 200, model_json(ctx, m).dump());
         }
     });
 

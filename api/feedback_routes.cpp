@@ -4,12 +4,18 @@
 #include "api/server_context.h"
 #include "router/router.h"
 
+#include <chrono>
 #include <ctime>
 
 namespace switchyard::api {
 namespace {
 
 using json = nlohmann::json;
+
+// Sub-second: ratings and resets of the same second must keep their order (shared windows).
+double now_seconds() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 json bump_json(const router::TierBump& b) {
     return {{"route", b.route}, {"class", b.task_class}, {"from_tier", b.from_tier}, {"tier", b.to_tier},
@@ -54,7 +60,7 @@ Feedback parse_feedback(const ServerContext& ctx, const Request& req) {
     fb.request_id = body["request_id"].get<std::string>();
     fb.rating = body["rating"].get<std::string>();
     if (body.contains("correction") && body["correction"].is_string()) fb.correction = body["correction"].get<std::string>();
-    fb.ts = static_cast<double>(std::time(nullptr));
+    fb.ts = now_seconds();
     return fb;
 }
 
@@ -67,7 +73,11 @@ std::string store_feedback(ServerContext& ctx, const Feedback& fb, std::optional
     if (!entry || entry->route.empty() || entry->tier.empty()) return "";
     const auto* policy = ctx.router->policy(entry->route);
     if (!policy) return "";
-    bump = ctx.router->bumps().rate(policy->route(), entry->task_class, entry->tier, fb.rating == "down", fb.ts);
+    std::optional<std::vector<bool>> shared_window;  // every replica's ratings, this one included
+    if (ctx.request_log->shared())
+        shared_window = ctx.request_log->recent_ratings(entry->route, entry->task_class, entry->tier, policy->route().feedback.window);
+    bump = ctx.router->bumps().rate(policy->route(), entry->task_class, entry->tier, fb.rating == "down", fb.ts,
+                                    shared_window ? &*shared_window : nullptr);
     if (bump) {
         ctx.request_log->record_bump({bump->route, bump->task_class, bump->from_tier, bump->to_tier, bump->down_rate, bump->ratings, bump->ts, 0});
         json line = bump_json(*bump);
@@ -127,15 +137,16 @@ void register_feedback_routes(HttpServer& http, ServerContext& ctx) {
     http.route(http::verb::delete_, "/v1/route/bumps", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
         RequestRecord rec(ctx, "/v1/route/bumps", req);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
+        if (auto err = check_admin(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         std::string route = query_param(req.target(), "route"), cls = query_param(req.target(), "class");
         if (!route.empty() && (!ctx.router || !ctx.router->policy(route))) {
             co_await send_error(ex, rec, ApiError::make(404, "not_found_error", "route_not_found", "No route named '" + route + "'", "route"));
             co_return;
         }
         auto reset = [&ctx, &route, &cls] {
-            int n = ctx.router ? ctx.router->bumps().reset(route, cls) : 0;
-            if (ctx.request_log) ctx.request_log->reset_bumps(route, cls, static_cast<double>(std::time(nullptr)));
-            return n;
+            // The store first: a shared store's sync must not bring back what is reset here.
+            if (ctx.request_log) ctx.request_log->reset_bumps(route, cls, now_seconds());
+            return ctx.router ? ctx.router->bumps().reset(route, cls) : 0;
         };
         int removed = co_await ctx.offload(reset);
         rec.status = 200;

@@ -47,15 +47,17 @@ void watch_for_close(std::shared_ptr<WatchState> state, tcp::socket& sock) {
 
 class BeastExchange : public Exchange {
 public:
-    BeastExchange(beast::tcp_stream& stream, const Request& req, bool keep_alive)
-        : stream_(stream), version_(req.version()), keep_alive_(keep_alive), state_(std::make_shared<WatchState>()) {}
+    BeastExchange(beast::tcp_stream& stream, const Request& req, bool keep_alive,
+                  std::map<std::string, std::string> base_headers = {})
+        : stream_(stream), version_(req.version()), keep_alive_(keep_alive), base_headers_(std::move(base_headers)),
+          state_(std::make_shared<WatchState>()) {}
 
     asio::awaitable<void> respond(int status, std::string content_type, std::string body,
                                   std::map<std::string, std::string> headers) override {
         http::response<http::string_body> res{static_cast<http::status>(status), version_};
         res.set(http::field::server, "switchyard");
         res.set(http::field::content_type, content_type);
-        res.set(http::field::access_control_allow_origin, "*");
+        for (const auto& [k, v] : base_headers_) res.set(k, v);
         for (const auto& [k, v] : headers) res.set(k, v);
         res.keep_alive(keep_alive_);
         res.body() = std::move(body);
@@ -72,7 +74,7 @@ public:
         res.set(http::field::server, "switchyard");
         res.set(http::field::content_type, "text/event-stream");
         res.set(http::field::cache_control, "no-cache");
-        res.set(http::field::access_control_allow_origin, "*");
+        for (const auto& [k, v] : base_headers_) res.set(k, v);
         res.set("X-Accel-Buffering", "no");
         for (const auto& [k, v] : headers) res.set(k, v);
         res.keep_alive(keep_alive_);
@@ -131,6 +133,7 @@ private:
     beast::tcp_stream& stream_;
     unsigned version_;
     bool keep_alive_;
+    std::map<std::string, std::string> base_headers_;   // CORS headers for an allowed Origin
     int status_ = 0;
     bool watching_ = false;
     std::shared_ptr<WatchState> state_;
@@ -192,6 +195,29 @@ asio::awaitable<void> HttpServer::accept_loop() {
     }
 }
 
+namespace {
+
+// Runs one read with a deadline of its own. Beast's tcp_stream timeout closes the socket, which
+// would leave no way to answer 408; this cancels the read instead and keeps the socket writable.
+asio::awaitable<bool> read_within(beast::tcp_stream& stream, std::chrono::seconds limit, asio::awaitable<std::size_t> read) {
+    struct State { bool done = false; bool fired = false; };
+    auto state = std::make_shared<State>();
+    asio::steady_timer timer(stream.get_executor());
+    timer.expires_after(limit);
+    timer.async_wait([state, &sock = stream.socket()](const boost::system::error_code& ec) {
+        if (ec || state->done) return;   // the socket is touched only while the read is pending
+        state->fired = true;
+        boost::system::error_code ignored;
+        sock.cancel(ignored);
+    });
+    co_await std::move(read);
+    state->done = true;
+    timer.cancel();
+    co_return !state->fired;
+}
+
+}  // namespace
+
 asio::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
@@ -199,26 +225,48 @@ asio::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
         http::request_parser<http::string_body> parser;
         parser.body_limit(opt_.max_body_bytes);
         parser.header_limit(64 * 1024);
-        stream.expires_after(opt_.idle_timeout);
         beast::error_code ec;
-        co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
-            ec == asio::error::connection_reset || ec == asio::error::operation_aborted) break;
-        if (ec) {
+        // Idle keep-alive: wait for the next request's first byte, then close quietly if none.
+        if (buffer.size() == 0) {
+            stream.expires_after(opt_.idle_timeout);
+            std::size_t n = co_await stream.async_read_some(buffer.prepare(16 * 1024), asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) break;
+            buffer.commit(n);
+        }
+        stream.expires_never();
+        // (std::string, not string literals: GCC 12 miscompiles those in coroutine frames.)
+        std::string timed_out;
+        bool in_time = co_await read_within(stream, opt_.header_timeout,
+                                            http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec)));
+        if (!in_time) timed_out = std::string("headers did not arrive within server.header_timeout");
+        if (in_time && !ec && !parser.is_done()) {
+            in_time = co_await read_within(stream, opt_.body_timeout,
+                                           http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec)));
+            if (!in_time) timed_out = std::string("body did not arrive within server.body_timeout (is Content-Length larger than the body?)");
+        }
+        if (timed_out.empty() && (ec == http::error::end_of_stream || ec == asio::error::eof ||
+                           ec == asio::error::connection_reset || ec == asio::error::operation_aborted)) break;
+        if (!timed_out.empty() || ec) {
             // The request could not be read whole: answer once, then close (the stream is out of sync).
             Request dummy;
             dummy.version(11);
             BeastExchange ex(stream, dummy, false);
-            ApiError err = ec == http::error::body_limit
+            ApiError err = !timed_out.empty()
+                ? ApiError::make(408, "invalid_request_error", "request_timeout", "Request timed out: its " + timed_out)
+                : ec == http::error::body_limit
                 ? ApiError::make(413, "invalid_request_error", "request_too_large",
                            "Request body exceeds the limit of " + std::to_string(opt_.max_body_bytes) + " bytes (server.max_body_bytes)")
                 : ApiError::bad_request("Malformed HTTP request: " + ec.message());
-            co_await respond_json(ex, err.status, err.body().dump());
+            std::map<std::string, std::string> close_headers;
+            close_headers[std::string("Connection")] = std::string("close");
+            co_await respond_json(ex, err.status, err.body().dump(), close_headers);
             break;
         }
-        stream.expires_never();
         Request req = parser.release();
-        BeastExchange ex(stream, req, req.keep_alive() && accepting_);
+        const std::string origin(req[http::field::origin]);
+        const bool browser_ok = !origin.empty() && !check_browser_access(opt_.access, origin, req[http::field::host]);
+        BeastExchange ex(stream, req, req.keep_alive() && accepting_,
+                         browser_ok ? cors_headers(opt_.access, origin) : std::map<std::string, std::string>{});
         ++in_flight_;
         co_await dispatch(req, ex);
         --in_flight_;
@@ -232,10 +280,15 @@ asio::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
 asio::awaitable<void> HttpServer::dispatch(const Request& req, Exchange& ex) {
     std::string path(req.target());
     if (auto q = path.find('?'); q != std::string::npos) path.resize(q);
+    const std::string origin(req[http::field::origin]);
+    if (auto refused = check_browser_access(opt_.access, origin, req[http::field::host])) {
+        co_await respond_json(ex, refused->status, refused->body().dump());
+        co_return;
+    }
     if (req.method() == http::verb::options) {
-        std::map<std::string, std::string> cors{{"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
-                                                {"Access-Control-Allow-Headers", "Authorization, Content-Type"}};
-        co_await ex.respond(204, "text/plain", "", cors);
+        auto headers = preflight_headers(opt_.access, origin, req[http::field::access_control_request_headers]);
+        if (origin.empty()) headers = {{"Allow", "GET, POST, DELETE, OPTIONS"}};
+        co_await ex.respond(204, "text/plain", "", headers);
         co_return;
     }
     const Handler* handler = nullptr;

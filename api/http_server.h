@@ -6,6 +6,8 @@
 // idle keep-alive connections), and gives byte-level control over streaming that SSE needs.
 #pragma once
 
+#include "api/access_policy.h"
+
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 
@@ -46,6 +48,11 @@ struct HttpServerOptions {
     int io_threads = 2;
     std::size_t max_body_bytes = 8u << 20;
     std::chrono::seconds idle_timeout{60};
+    // Once a request's first byte arrived: its headers, then its body, must arrive within these,
+    // else 408 and the connection is closed (slow or lying clients cannot hold it).
+    std::chrono::seconds header_timeout{10};
+    std::chrono::seconds body_timeout{30};
+    AccessPolicy access;                 // Origin and Host checks, CORS headers
 };
 
 class HttpServer {

@@ -45,6 +45,11 @@ void Metrics::first_token(const std::string& model, double ttft_s) {
     ttft_[model].observe(ttft_s);
 }
 
+void Metrics::cache(const std::string& result) {
+    std::lock_guard lock(mu_);
+    ++cache_[result];
+}
+
 std::string Metrics::render(const ModelPool& pool) const {
     std::string out;
     {
@@ -60,6 +65,8 @@ std::string Metrics::render(const ModelPool& pool) const {
         for (const auto& [m, h] : ttft_) h.render(out, "switchyard_time_to_first_token_seconds", "model=\"" + m + "\"");
         out += "# HELP switchyard_request_duration_seconds Request latency by route.\n# TYPE switchyard_request_duration_seconds histogram\n";
         for (const auto& [r, h] : latency_) h.render(out, "switchyard_request_duration_seconds", "route=\"" + r + "\"");
+        out += "# HELP switchyard_cache_requests_total Routed requests by response-cache result.\n# TYPE switchyard_cache_requests_total counter\n";
+        for (const auto& [r, n] : cache_) out += "switchyard_cache_requests_total{result=\"" + r + "\"} " + std::to_string(n) + "\n";
     }
     auto models = pool.status();
     out += "# HELP switchyard_model_loaded Whether a model is in memory.\n# TYPE switchyard_model_loaded gauge\n";

@@ -27,6 +27,7 @@ public:
     void request_done(const std::string& route, int status, double latency_s);
     void tokens(const std::string& model, int prompt, int completion);
     void first_token(const std::string& model, double ttft_s);
+    void cache(const std::string& result);              // response cache: hit | miss | bypass | uncacheable
     std::string render(const ModelPool& pool) const;
 private:
     mutable std::mutex mu_;
@@ -34,6 +35,7 @@ private:
     std::map<std::string, Histogram> latency_;          // by route
     std::map<std::string, Histogram> ttft_;             // by model
     std::map<std::string, std::pair<unsigned long long, unsigned long long>> tokens_;  // model -> (in, out)
+    std::map<std::string, unsigned long long> cache_;   // result -> count
 };
 
 }  // namespace switchyard::api

@@ -10,7 +10,9 @@ void register_openai_routes(HttpServer& http, ServerContext& ctx) {
     http.route(http::verb::post, "/v1/chat/completions", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
         // Parsed once here when a pipeline could be named; a body that does not parse gets its
         // precise error from handle_completion.
-        json peek = json::parse(req.body(), nullptr, false);
+        // parse_body's limits (nesting depth) apply here too.
+        json peek;
+        try { peek = parse_body(req.body()); } catch (const ApiError&) {}
         const json* body = peek.is_object() ? &peek : nullptr;
         if (body && ctx.pipelines && !ctx.draining && peek.contains("model") && peek["model"].is_string() &&
             is_pipeline(ctx, peek["model"].get<std::string>())) {

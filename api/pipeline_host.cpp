@@ -8,6 +8,13 @@ using json = nlohmann::json;
 
 PipelineHost::PipelineHost(const Config& config, ModelPool& pool, router::Router* router, boost::asio::any_io_executor io)
     : config_(config), services_(pool, router, std::move(io)), cache_(config.pipelines.cache_dir), parallel_(config.pipelines.parallel) {
+    // Over HTTP every input comes from the caller: file inputs only under pipelines.roots (none
+    // by default), http nodes only to pipelines.http_hosts and never to internal addresses.
+    access_.confine_files = true;
+    access_.roots = config.pipelines.roots;
+    access_.restrict_http = true;
+    access_.http_hosts = config.pipelines.http_hosts;
+    access_.http_allow_private = config.pipelines.http_allow_private;
     std::string problems;
     auto known = [&config](const std::string& m) { return config.find_model(m) != nullptr || config.find_route(m) != nullptr; };
     for (const auto& file : config.pipelines.files) {
@@ -71,6 +78,7 @@ void PipelineHost::start_thread(std::shared_ptr<const pipeline::PipelineDefiniti
         opt.cache = &cache_;
         opt.cancel = cancel.get();
         opt.stream_node = stream_node;
+        opt.access = &access_;
         opt.report_outputs = report_outputs;
         opt.on_progress = [&emit](const pipeline::ProgressEvent& ev) { emit(pipeline::to_json(ev)); };
         opt.on_token = [&emit](const std::string& node, const std::string& piece) {

@@ -14,6 +14,8 @@
 #include <memory>
 #include <mutex>
 
+#include "pipeline/confinement.h"
+
 namespace switchyard::api {
 
 class PipelineHost {
@@ -47,6 +49,7 @@ private:
     router::RoutedPipelineServices services_;
     pipeline::NodeCache cache_;
     int parallel_;
+    pipeline::AccessRules access_;   // pipelines.roots, http_hosts, http_allow_private
     std::mutex mu_;
     std::condition_variable idle_;
     int running_ = 0;

@@ -4,6 +4,7 @@
 // text input; the first output is the answer).
 #include "wire/event_channel.h"
 #include "api/pipeline_host.h"
+#include "pipeline/confinement.h"
 #include "wire/request_parsing.h"
 #include "api/server_context.h"
 #include "wire/sse.h"
@@ -114,6 +115,10 @@ std::string result_event(json result, const std::string& name) {
 }
 
 ApiError run_failed(const json& result) {
+    const std::string error = result.value("error", std::string("unknown error"));
+    // A file or host the run may not touch (pipeline/confinement.h): the caller's input is refused.
+    if (pipeline::is_access_denied(error))
+        return ApiError::make(403, "permission_error", "access_denied", "Pipeline refused: " + error);
     ApiError e = ApiError::make(500, "server_error", result.value("cancelled", false) ? "pipeline_cancelled" : "pipeline_failed",
                                 "Pipeline failed: " + result.value("error", std::string("unknown error")));
     return e;
@@ -177,7 +182,7 @@ asio::awaitable<void> handle_run(ServerContext& ctx, const Request& req, Exchang
     };
     json result = co_await run_and_relay(ctx, ex, *def, inputs, relay);
     const bool ok = result.value("ok", false);
-    rec.status = ok || stream ? 200 : 500;
+    rec.status = ok || stream ? 200 : run_failed(result).status;
     if (!ok) rec.fields["error"] = result.value("error", "");
     if (stream) {
         if (open) {
@@ -198,6 +203,26 @@ asio::awaitable<void> handle_run(ServerContext& ctx, const Request& req, Exchang
 }  // namespace
 
 std::string list_body(const json& data) { return json{{"object", "list"}, {"data", data}}.dump(); }
+
+json pipeline_descriptions(const ServerContext& ctx) {
+    json data = json::array();
+    if (ctx.pipelines)
+        for (const auto& [name, def] : ctx.pipelines->all()) data.push_back(describe(def));
+    return data;
+}
+
+asio::awaitable<json> run_pipeline(ServerContext& ctx, Exchange& ex, const std::string& name, json& inputs) {
+    const pipeline::PipelineDefinition* def = ctx.pipelines ? ctx.pipelines->find(name) : nullptr;
+    if (!def) throw ApiError::make(404, "not_found_error", "pipeline_not_found", "No pipeline named '" + name + "'", "name");
+    json resolved;
+    try {
+        resolved = pipeline::resolve_inputs(*def, inputs);
+    } catch (const pipeline::PipelineError& e) {
+        throw ApiError::bad_request(problems_text(e), "inputs");
+    }
+    auto ignore = [](const json&) -> asio::awaitable<void> { co_return; };
+    co_return co_await run_and_relay(ctx, ex, *def, resolved, ignore);
+}
 
 bool is_pipeline(const ServerContext& ctx, const std::string& model) { return ctx.pipelines && ctx.pipelines->find(model); }
 

@@ -5,6 +5,7 @@
 // The chunks themselves come from the provider (providers/local_provider.cpp for local models);
 // this file adds the role chunk when an upstream omits it, the final and usage chunks, headers,
 // the access-log fields, and cancellation when the client goes away.
+#include "api/chat_path.h"
 #include "wire/openai_format.h"
 #include "wire/request_parsing.h"
 #include "api/server_context.h"
@@ -17,24 +18,6 @@
 
 namespace switchyard::api {
 namespace {
-
-std::string cost_text(double usd) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.8f", usd);
-    return buf;
-}
-
-// `key`: the caller's named key, as RequestRecord already found it.
-router::RequestContext request_context(const Request& req, const ApiKeySpec* key) {
-    router::RequestContext rc;
-    if (auto it = req.find("X-Switchyard-Task"); it != req.end()) rc.task_header = std::string(it->value());
-    if (auto it = req.find("X-Switchyard-Local-Only"); it != req.end()) rc.local_only = it->value() == "true" || it->value() == "1";
-    if (auto it = req.find("X-Switchyard-Max-Cost"); it != req.end()) rc.max_cost = router::parse_usd(std::string(it->value()));
-    if (auto it = req.find("X-Switchyard-Latency"); it != req.end()) rc.latency = std::string(it->value());
-    rc.key = key;
-    if (rc.key && rc.key->local_only) rc.local_only = true;
-    return rc;
-}
 
 // Upstream finish and usage chunks are dropped: Switchyard sends its own at the end, once.
 // Kept: the role chunk, content and tool-call deltas, logprobs-only chunks, and (text) any text.
@@ -58,18 +41,6 @@ bool forwardable(json& chunk, bool text) {
 bool has_role(const json& chunk) {
     const json& choice = chunk["choices"][0];
     return choice.contains("delta") && choice["delta"].is_object() && choice["delta"].contains("role");
-}
-
-// The provider's error as the client sees it: a model name's (direct) error passes through
-// unchanged (type, code, param, Retry-After); a route's names the route's failure.
-ApiError outcome_error(const router::RouteOutcome& out) {
-    const json& body = out.result.error_body;
-    if (out.direct && body.is_object() && body.contains("message") && body["message"].is_string()) {
-        auto str = [&](const char* k) { return body.contains(k) && body[k].is_string() ? body[k].get<std::string>() : std::string(); };
-        return ApiError::make(out.status, str("type").empty() ? (out.status >= 500 ? "server_error" : "invalid_request_error") : str("type"),
-                              str("code"), str("message"), str("param"), out.result.retry_after);
-    }
-    return ApiError::make(out.status, out.status >= 500 ? "server_error" : "invalid_request_error", out.error_code, out.error);
 }
 
 const ApiError kShutdownError = ApiError::make(503, "server_error", "shutting_down", "The server is shutting down; generation was cut short", "", 2);
@@ -117,6 +88,7 @@ asio::awaitable<void> handle_completion(ServerContext& ctx, const Request& req, 
         std::map<std::string, std::string> h{{"x-request-id", rec.id}};
         if (!direct) { h["x-switchyard-request-id"] = rec.id; h["x-switchyard-route"] = route_name; }
         if (p.tier) { h["x-switchyard-model"] = p.tier->model; if (!direct) h["x-switchyard-tier"] = p.tier->name; }
+        if (!p.cache.empty()) h["x-switchyard-cache"] = p.cache;
         return h;
     };
     auto chunk_base = [&](const std::string& model) {
@@ -149,33 +121,15 @@ asio::awaitable<void> handle_completion(ServerContext& ctx, const Request& req, 
     // A client that goes away stops the generation: at once (not at the next token), streamed or not.
     auto cancel = rc.cancel;
     ex.on_disconnect([&open, cancel] { open = false; cancel->cancel(); });
-    router::RouteOutcome out = co_await ctx.router->run(body, rc, stream ? &sink : nullptr, progress);
-
-    rec.fields["model"] = !out.model.empty() ? out.model : progress.tier ? progress.tier->model : route_name;
-    if (!direct) {
-        rec.fields["tier"] = out.tier;
-        rec.fields["task_class"] = out.task_class;
-        rec.fields["trace"] = out.trace;
-        rec.fields["models_tried"] = out.models_tried;
-        rec.fields["escalations"] = out.escalations;
-        rec.fields["cost"] = out.cost;
-    }
-    rec.fields["prompt_tokens"] = out.result.prompt_tokens;
-    rec.fields["completion_tokens"] = out.result.completion_tokens;
-    rec.fields["cached_tokens"] = out.result.cached_tokens;
-    rec.fields["finish_reason"] = out.result.finish_reason;
-    if (ctx.log_content) rec.answer = out.result.content;
-    if (out.ok) ctx.metrics.tokens(out.model, out.result.prompt_tokens, out.result.completion_tokens);
-    if (out.ok && rec.ttft_s < 0 && out.result.ttft_ms >= 0) {   // not streamed: when the provider saw its first token
-        rec.ttft_s = std::max(0.0, rec.elapsed() - (out.result.latency_ms - out.result.ttft_ms) / 1000);
-        ctx.metrics.first_token(out.model, rec.ttft_s);
-    }
+    router::RouteOutcome out = co_await run_chat_path(ctx, rec, body, rc, stream ? &sink : nullptr, progress);
+    record_outcome(ctx, rec, out, progress);
 
     json usage = out.result.usage.is_object() ? out.result.usage
                  : json{{"prompt_tokens", out.result.prompt_tokens}, {"completion_tokens", out.result.completion_tokens},
                         {"total_tokens", out.result.prompt_tokens + out.result.completion_tokens}};
     json info = {{"route", route_name}, {"tier", out.tier}, {"model", out.model}, {"task_class", out.task_class}, {"escalations", out.escalations},
                  {"cost", out.cost}, {"models_tried", out.models_tried}};
+    add_outcome_info(info, out);
     if (!out.ok) {
         ApiError err = outcome_error(out);
         if (!started) { co_await send_error(ex, rec, err); co_return; }
@@ -191,12 +145,7 @@ asio::awaitable<void> handle_completion(ServerContext& ctx, const Request& req, 
     const bool cancelled = out.result.finish_reason == "cancelled";
     if (cancelled && ex.client_gone()) { rec.status = 499; co_return; }   // nginx's "client closed request"
     const bool cut_by_server = cancelled && ctx.draining;                // shutdown grace ran out
-    auto h = headers(progress);
-    h["x-switchyard-model"] = out.model;
-    if (!direct) {
-        h["x-switchyard-cost"] = cost_text(out.cost);
-        h["x-switchyard-tier"] = out.tier;
-    }
+    auto h = outcome_headers(rec, out);
     if (!stream) {
         if (cut_by_server) { co_await send_error(ex, rec, kShutdownError); co_return; }
         json resp = out.result.response.is_object() && out.result.response.contains("choices") ? out.result.response : json::object();

@@ -2,9 +2,11 @@
 
 #include "providers/local_provider.h"
 #include "providers/remote_factory.h"
+#include "api/access_policy.h"
 #include "api/event_bus.h"
 #include "api/pipeline_host.h"
 #include "router/router.h"
+#include "store/open_store.h"
 
 #include <cstdio>
 #include <random>
@@ -28,15 +30,17 @@ std::string random_id(const std::string& prefix) {
 }
 
 RequestRecord::RequestRecord(ServerContext& c, std::string r, const Request& req)
-    : ctx(c), route(std::move(r)), id(random_id(route == "/v1/chat/completions" ? "chatcmpl-" : route == "/v1/completions" ? "cmpl-" : "req-")) {
+    : ctx(c), route(std::move(r)), id(random_id(route == "/v1/chat/completions" ? "chatcmpl-" : route == "/v1/completions" ? "cmpl-"
+                                               : route == "/v1/responses" ? "resp_" : route == "/v1/messages" ? "msg_" : "req-")) {
     fields["method"] = std::string(req.method_string());
     // Keys are never stored; a short hash tells callers apart in the log.
-    auto auth = req.find(http::field::authorization);
+    std::string_view presented = presented_key(req);
     key = find_key(ctx, req);
+    rate_caller = caller_name(ctx, req);
     if (key) {
         api_key_fingerprint = key->name;
-    } else if (auth != req.end()) {
-        std::size_t h = std::hash<std::string>{}(std::string(auth->value()));
+    } else if (!presented.empty()) {
+        std::size_t h = std::hash<std::string>{}("Bearer " + std::string(presented));
         char buf[17];
         std::snprintf(buf, sizeof buf, "%016zx", h);
         api_key_fingerprint = std::string("key-") + std::string(buf).substr(0, 8);
@@ -55,6 +59,10 @@ RequestRecord::~RequestRecord() {
     fields["latency_ms"] = static_cast<long long>(latency * 1000);
     if (ttft_s >= 0) fields["ttft_ms"] = static_cast<long long>(ttft_s * 1000);
     ctx.log.write(fields);
+    if (ctx.limiter) {
+        const long long tokens = fields.value("prompt_tokens", 0LL) + fields.value("completion_tokens", 0LL);
+        ctx.limiter->add_tokens(rate_caller, tokens, std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count());
+    }
     if (ctx.events)
         if (auto event = feed_event(*this, st, latency); !event.is_null()) ctx.events->publish(event);
     if (!ctx.request_log) return;
@@ -92,16 +100,45 @@ asio::awaitable<void> send_error(Exchange& ex, RequestRecord& rec, const ApiErro
     co_await respond_json(ex, err.status, err.body().dump(), headers);
 }
 
+std::string_view presented_key(const Request& req) {
+    if (auto it = req.find(http::field::authorization); it != req.end()) {
+        std::string_view v = it->value();
+        return v.substr(0, 7) == "Bearer " ? v.substr(7) : std::string_view();
+    }
+    // Anthropic clients send the key as x-api-key.
+    if (auto it = req.find("x-api-key"); it != req.end()) return it->value();
+    return {};
+}
+
+namespace {
+
+std::string_view bearer_token(const Request& req) { return presented_key(req); }
+
+bool is_admin_key(const ServerContext& ctx, std::string_view token) {
+    return !ctx.admin_key.empty() && !token.empty() && constant_time_equals(token, ctx.admin_key);
+}
+
+bool auth_configured(const ServerContext& ctx) { return !ctx.api_key.empty() || !ctx.api_keys.empty(); }
+
+}  // namespace
+
 const ApiKeySpec* find_key(const ServerContext& ctx, const Request& req) {
     if (ctx.api_keys.empty()) return nullptr;
-    auto it = req.find(http::field::authorization);
-    if (it == req.end()) return nullptr;
-    std::string_view v = it->value();
-    if (v.substr(0, 7) != "Bearer ") return nullptr;
-    v.remove_prefix(7);
+    std::string_view token = bearer_token(req);
+    if (token.empty()) return nullptr;
+    // Every key is compared (no early exit), so timing does not tell which one nearly matched.
+    const ApiKeySpec* found = nullptr;
     for (const auto& k : ctx.api_keys)
-        if (v == k.key) return &k;
-    return nullptr;
+        if (constant_time_equals(token, k.key) && !found) found = &k;
+    return found;
+}
+
+std::string caller_name(const ServerContext& ctx, const Request& req) {
+    if (const auto* k = find_key(ctx, req)) return "key:" + k->name;
+    std::string_view token = bearer_token(req);
+    if (is_admin_key(ctx, token)) return "admin";
+    if (!ctx.api_key.empty() && constant_time_equals(token, ctx.api_key)) return "api_key";
+    return "anonymous";
 }
 
 std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req) {
@@ -110,11 +147,36 @@ std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req)
         return ApiError::make(503, "server_error", "request_log_unavailable",
                               "The request log cannot be written (disk full or I/O error); requests are refused until it can. Retry later.",
                               "", 5);
-    if (ctx.api_key.empty() && ctx.api_keys.empty()) return std::nullopt;
-    auto it = req.find(http::field::authorization);
-    if (!ctx.api_key.empty() && it != req.end() && it->value() == "Bearer " + ctx.api_key) return std::nullopt;
-    if (find_key(ctx, req)) return std::nullopt;
-    return ApiError::make(401, "invalid_request_error", "invalid_api_key", "Incorrect or missing API key (send 'Authorization: Bearer <key>')");
+    std::string_view token = bearer_token(req);
+    const ApiKeySpec* named = find_key(ctx, req);
+    if (auth_configured(ctx)) {
+        const bool ok = named || is_admin_key(ctx, token) || (!ctx.api_key.empty() && constant_time_equals(token, ctx.api_key));
+        if (!ok) return ApiError::make(401, "invalid_request_error", "invalid_api_key", "Incorrect or missing API key (send 'Authorization: Bearer <key>')");
+    }
+    if (!ctx.limiter) return std::nullopt;
+    RateLimiter::Limits limits{ctx.rate_limit.requests_per_minute, ctx.rate_limit.tokens_per_minute};
+    if (named && named->requests_per_minute >= 0) limits.requests_per_minute = named->requests_per_minute;
+    if (named && named->tokens_per_minute >= 0) limits.tokens_per_minute = named->tokens_per_minute;
+    const std::string caller = caller_name(ctx, req);
+    const double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    if (int wait = ctx.limiter->admit(caller, limits, now))
+        return ApiError::make(429, "rate_limit_error", "rate_limit_exceeded",
+                              "Rate limit reached for " + (named ? "key '" + named->name + "'" : std::string("this caller")) + " (" +
+                                  std::to_string(limits.requests_per_minute) + " requests, " + std::to_string(limits.tokens_per_minute) +
+                                  " tokens per minute; 0 = unlimited); retry in " + std::to_string(wait) + " s",
+                              "", wait);
+    return std::nullopt;
+}
+
+std::optional<ApiError> check_admin(const ServerContext& ctx, const Request& req) {
+    if (!auth_configured(ctx) && ctx.admin_key.empty()) return std::nullopt;   // no keys at all: a local, single-user server
+    std::string_view token = bearer_token(req);
+    const ApiKeySpec* named = find_key(ctx, req);
+    if (is_admin_key(ctx, token) || (named && named->admin)) return std::nullopt;
+    if (named || (!ctx.api_key.empty() && constant_time_equals(token, ctx.api_key)))
+        return ApiError::make(403, "permission_error", "admin_required",
+                              "This endpoint needs an admin key: server.admin_key_env, or a server.api_keys entry with role: admin");
+    return ApiError::make(401, "invalid_request_error", "invalid_api_key", "Incorrect or missing admin API key (send 'Authorization: Bearer <key>')");
 }
 
 Server::Server(Config config, std::ostream* access_log)
@@ -123,19 +185,27 @@ Server::Server(Config config, std::ostream* access_log)
       blocking_(4),
       log_(access_log),
       http_(HttpServerOptions{config_.server.host, config_.server.port, config_.server.io_threads,
-                              config_.server.max_body_bytes, config_.server.idle_timeout}),
+                              config_.server.max_body_bytes, config_.server.idle_timeout, config_.server.header_timeout,
+                              config_.server.body_timeout, AccessPolicy{config_.server.cors_origins, config_.server.allowed_hosts}}),
       signals_(http_.io(), SIGINT, SIGTERM) {
     ctx_ = std::unique_ptr<ServerContext>(new ServerContext{pool_, metrics_, blocking_, log_, config_.server.api_key, config_.server.api_keys});
-    if (!config_.log_path.empty()) {
-        request_log_ = std::make_unique<RequestLog>(config_.log_path);
+    ctx_->admin_key = config_.server.admin_key;
+    ctx_->rate_limit = config_.server.rate_limit;
+    ctx_->limiter = &limiter_;
+    ctx_->expose_paths = config_.server.expose_paths;
+    request_log_ = open_store(config_);
+    if (request_log_) {
         ctx_->request_log = request_log_.get();
         ctx_->log_content = config_.log_content;
     }
+    responses_ = std::make_unique<ResponseStore>(config_.log_path);   // beside the request log, else in memory
+    ctx_->responses = responses_.get();
     {   // Always: every chat and text completion goes through the router (model names are one-tier routes).
         auto local = std::make_unique<providers::LocalProvider>(pool_, blocking_);
         router_ = std::make_unique<router::Router>(config_, std::move(local), providers::remote_provider_factory(http_.io().get_executor()), &pool_, &blocking_);
         ctx_->router = router_.get();
         if (request_log_) restore_router_state();
+        if (request_log_ && request_log_->shared()) start_store_sync();
     }
     if (!config_.pipelines.files.empty()) {
         pipelines_ = std::make_unique<PipelineHost>(config_, pool_, router_.get(), http_.io().get_executor());
@@ -147,6 +217,9 @@ Server::Server(Config config, std::ostream* access_log)
     register_pipeline_routes(http_, *ctx_);
     register_admin_routes(http_, *ctx_);
     register_openai_routes(http_, *ctx_);
+    register_responses_routes(http_, *ctx_);
+    register_messages_routes(http_, *ctx_);
+    register_mcp_routes(http_, *ctx_);
     ctx_->events = &events_;
     register_ui_routes(http_, *ctx_);
 }
@@ -154,17 +227,59 @@ Server::Server(Config config, std::ostream* access_log)
 // Spend so far in each key's period, and the bumps feedback made, survive a restart.
 void Server::restore_router_state() {
     double now = static_cast<double>(std::time(nullptr));
-    for (const auto& k : config_.server.api_keys) {
-        double start = router::SpendLedger::period_start(k.period, now);
-        router_->ledger().seed(k.name, start, request_log_->spend_since(k.name, start));
+    if (request_log_->shared()) {
+        router_->ledger().share(request_log_.get());
+        router_->ledger().sync(config_.server.api_keys, now);
+    } else {
+        for (const auto& k : config_.server.api_keys) {
+            double start = router::SpendLedger::period_start(k.period, now);
+            router_->ledger().seed(k.name, start, request_log_->spend_since(k.name, start));
+        }
     }
+    for (const auto& b : active_bumps()) router_->bumps().restore(b);
+}
+
+std::vector<router::TierBump> Server::active_bumps() {
+    std::vector<router::TierBump> out;
     for (const auto& b : request_log_->bumps(true)) {
         const auto* policy = router_->policy(b.route);
         if (!policy) continue;
         std::size_t to = policy->tier_index(b.to_tier);
         if (policy->route().tiers[to].name != b.to_tier) continue;  // the tier left the config
-        router_->bumps().restore(router::TierBump{b.route, b.task_class, b.from_tier, b.to_tier, to, b.down_rate, b.ratings, b.ts});
+        out.push_back(router::TierBump{b.route, b.task_class, b.from_tier, b.to_tier, to, b.down_rate, b.ratings, b.ts});
     }
+    return out;
+}
+
+// With a shared store, other replicas' spend and bumps (and bump resets) reach this one every
+// store.sync_interval_ms. A failed sync keeps the last view and says so once per outage.
+void Server::start_store_sync() {
+    store_sync_ = std::thread([this] {
+        bool failing = false;
+        std::unique_lock lock(sync_mu_);
+        while (!sync_cv_.wait_for(lock, std::chrono::milliseconds(config_.store.sync_interval_ms), [this] { return sync_stop_; })) {
+            lock.unlock();
+            try {
+                router_->ledger().sync(config_.server.api_keys, static_cast<double>(std::time(nullptr)));
+                router_->bumps().replace_all(active_bumps());
+                if (failing) std::cerr << "switchyard: store sync works again\n";
+                failing = false;
+            } catch (const std::exception& e) {
+                if (!failing) std::cerr << "switchyard: store sync failed (spend limits and bumps use the last view): " << e.what() << "\n";
+                failing = true;
+            }
+            lock.lock();
+        }
+    });
+}
+
+void Server::stop_store_sync() {
+    {
+        std::lock_guard lock(sync_mu_);
+        sync_stop_ = true;
+    }
+    sync_cv_.notify_all();
+    if (store_sync_.joinable()) store_sync_.join();
 }
 
 Server::~Server() {
@@ -174,6 +289,7 @@ Server::~Server() {
     blocking_.join();
     // Providers own timers and pooled sockets of http_'s io_context, which is destroyed before
     // router_ (member order): they must go while it still exists.
+    stop_store_sync();
     ctx_->router = nullptr;
     router_.reset();
 }

@@ -5,10 +5,11 @@
 #include "wire/api_error.h"
 #include "api/http_server.h"
 #include "api/metrics.h"
+#include "api/rate_limiter.h"
 #include "engine/model_pool.h"
 #include "providers/offload.h"
 #include "providers/provider.h"
-#include "store/request_log.h"
+#include "store/store.h"
 
 #include <atomic>
 #include <chrono>
@@ -20,6 +21,7 @@
 #include <vector>
 
 namespace switchyard::router { class Router; }
+namespace switchyard { class ResponseStore; }
 namespace switchyard::api { class PipelineHost; class EventBus; }
 
 namespace switchyard::api {
@@ -45,10 +47,15 @@ struct ServerContext {
     AccessLog& log;
     std::string api_key;
     std::vector<ApiKeySpec> api_keys;    // named keys (server.api_keys)
-    RequestLog* request_log = nullptr;   // SQLite log, when configured
+    Store* request_log = nullptr;        // the request log (SQLite or PostgreSQL), when configured
     router::Router* router = nullptr;    // routes (virtual model names), when configured
     PipelineHost* pipelines = nullptr;   // pipelines (also model names), when configured
+    ResponseStore* responses = nullptr;  // stored Responses (previous_response_id)
     bool log_content = false;            // store prompt/answer text in it
+    std::string admin_key;               // server.admin_key_env's value ("" = none)
+    RateLimitSpec rate_limit;            // server.rate_limit: for callers without limits of their own
+    RateLimiter* limiter = nullptr;
+    bool expose_paths = false;           // /v1/models may show absolute paths
     EventBus* events = nullptr;          // the web UI's live feed (api/event_bus.h)
     std::atomic<bool> draining{false};
 
@@ -71,6 +78,7 @@ struct RequestRecord {
     int status = 0;
     double ttft_s = -1;
     std::string api_key_fingerprint;     // the key's configured name, else a short hash
+    std::string rate_caller;             // what rate limits count this request against
     const ApiKeySpec* key = nullptr;     // the named key the caller sent, if any
     std::string prompt;   // filled only when content logging is on
     std::string answer;
@@ -79,9 +87,17 @@ struct RequestRecord {
 
 // Answers with an OpenAI error body (and Retry-After when the error has one).
 asio::awaitable<void> send_error(Exchange& ex, RequestRecord& rec, const ApiError& err);
-// Checks "Authorization: Bearer <key>" when the server has an API key or named keys, and refuses
-// (503) every request while the request log cannot be written.
+// Checks the presented key (see presented_key) when the server has an API key or named keys, then the
+// caller's rate limit (429 with Retry-After), and refuses (503) every request while the request
+// log cannot be written.
 std::optional<ApiError> check_auth(const ServerContext& ctx, const Request& req);
+// For admin endpoints: with any key configured, only the admin key or a key with role admin
+// passes (401 without a valid key, 403 with a client key).
+std::optional<ApiError> check_admin(const ServerContext& ctx, const Request& req);
+// The name rate limits count against: the named key, "api_key", "admin", or "anonymous".
+std::string caller_name(const ServerContext& ctx, const Request& req);
+// The key a request presents: "Authorization: Bearer K", else "x-api-key: K" (Anthropic clients).
+std::string_view presented_key(const Request& req);
 // The named key (server.api_keys) the request carries, if any.
 const ApiKeySpec* find_key(const ServerContext& ctx, const Request& req);
 std::string random_id(const std::string& prefix);
@@ -92,11 +108,18 @@ void register_feedback_routes(HttpServer& http, ServerContext& ctx); // /v1/feed
 void register_route_routes(HttpServer& http, ServerContext& ctx);    // /v1/route/explain
 void register_pipeline_routes(HttpServer& http, ServerContext& ctx); // /v1/pipelines, /v1/pipelines/{name}/run
 void register_admin_routes(HttpServer& http, ServerContext& ctx);    // /v1/admin/specialists (api/admin_routes.cpp)
+void register_responses_routes(HttpServer& http, ServerContext& ctx); // /v1/responses (OpenAI Responses API)
+void register_messages_routes(HttpServer& http, ServerContext& ctx);  // /v1/messages (Anthropic Messages API)
+void register_mcp_routes(HttpServer& http, ServerContext& ctx);       // /mcp (Model Context Protocol)
 void register_ui_routes(HttpServer& http, ServerContext& ctx);       // /ui and /ui/api/* (api/ui_*.cpp)
 // A finished request as the UI's live feed shows it (api/ui_dashboard.cpp).
 nlohmann::json feed_event(const RequestRecord& rec, int status, double latency_s);
 bool is_pipeline(const ServerContext& ctx, const std::string& model);
 nlohmann::json pipeline_models(const ServerContext& ctx);           // /v1/models entries
+nlohmann::json pipeline_descriptions(const ServerContext& ctx);     // as GET /v1/pipelines lists them
+// Runs a pipeline to its result event ({"ok", "outputs", "error", ...}); throws ApiError for an
+// unknown pipeline or bad inputs. A client that disconnects cancels it.
+asio::awaitable<nlohmann::json> run_pipeline(ServerContext& ctx, Exchange& ex, const std::string& name, nlohmann::json& inputs);
 // /v1/chat/completions for a pipeline name (body already parsed).
 asio::awaitable<void> handle_pipeline_chat(ServerContext& ctx, const Request& req, Exchange& ex, const nlohmann::json& body);
 // /v1/chat/completions for a route or model name (body already parsed).

@@ -251,6 +251,7 @@ void register_ui_dashboard(HttpServer& http, ServerContext& ctx) {
         std::string error;
         auto read = [&ctx, window, &error]() -> std::string {
             if (!ctx.request_log) { error = "The dashboard's statistics need the request log: set log.path in the config"; return ""; }
+            if (ctx.request_log->shared()) { error = "The dashboard's statistics read the SQLite log; with store.kind postgres they are not available yet"; return ""; }
             try {
                 ctx.request_log->flush();
                 double now = static_cast<double>(std::time(nullptr));

@@ -4,12 +4,18 @@
 //   classifier: embedding the prompt with the local embedding model + kNN classify, i.e. the
 //               whole learned decision a request pays for, and classify alone
 //
+//   learned:    embedding + the learned router's logistic model (router/learned_router.h), the
+//               whole decision a request to `auto` pays for (--router FILE; dataset prompts)
+//
 //   bench_router --config switchyard.yaml --index models/tasks.index.json
 //                --prompts router/examples/tasks_test.jsonl [--rounds 50]
+//   bench_router --config switchyard.yaml --router router/auto.router.json --dataset eval/datasets/ladder_test.jsonl
 // Prints a JSON object with p50/p99 in microseconds.
 #include "config/config.h"
 #include "engine/model_pool.h"
 #include "router/classifier.h"
+#include "router/learned_router.h"
+#include "eval/dataset.h"
 #include "router/policy.h"
 
 #include <algorithm>
@@ -50,12 +56,46 @@ double percentile(std::vector<double> v, double p) {
 int main(int argc, char** argv) {
     std::string config = "switchyard.yaml", index_path = "models/tasks.index.json", prompts = "router/examples/tasks_test.jsonl";
     int rounds = 50;
+    std::string router_path, dataset;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string a = argv[i];
         if (a == "--config") config = argv[i + 1];
         else if (a == "--index") index_path = argv[i + 1];
         else if (a == "--prompts") prompts = argv[i + 1];
         else if (a == "--rounds") rounds = std::stoi(argv[i + 1]);
+        else if (a == "--router") router_path = argv[i + 1];
+        else if (a == "--dataset") dataset = argv[i + 1];
+    }
+    if (!router_path.empty()) {
+        try {
+            auto model = router::LearnedRouterModel::load(router_path);
+            Config cfg = load_config(config);
+            ModelPool pool(cfg);
+            auto embed = router::pool_embedder(pool, model.embed_model);
+            embed({"warm up"});  // the first call loads the model
+            std::vector<std::string> texts;
+            for (const auto& c : eval::read_dataset(dataset))
+                texts.push_back(router::extract_features(nlohmann::json{{"messages", c.messages}}, "").prompt);
+            std::vector<double> full_us, predict_us;
+            std::size_t cheap = 0;
+            for (const auto& t : texts) {
+                auto t0 = Clock::now();
+                auto vec = embed({t}).front();
+                auto t1 = Clock::now();
+                cheap += model.predict(vec, t) >= model.threshold;
+                auto t2 = Clock::now();
+                full_us.push_back(std::chrono::duration<double, std::micro>(t2 - t0).count());
+                predict_us.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
+            }
+            std::printf("{\"prompts\": %zu, \"learned\": {\"embed_model\": \"%s\", \"p50_us\": %.1f, \"p99_us\": %.1f, \"max_us\": %.1f,"
+                        " \"predict_only_p50_us\": %.2f, \"predict_only_p99_us\": %.2f, \"share_to_small\": %.3f}}\n",
+                        texts.size(), model.embed_model.c_str(), percentile(full_us, 0.5), percentile(full_us, 0.99),
+                        percentile(full_us, 1.0), percentile(predict_us, 0.5), percentile(predict_us, 0.99), double(cheap) / texts.size());
+            return 0;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "bench_router: %s\n", e.what());
+            return 1;
+        }
     }
     try {
         auto examples = router::read_examples_jsonl(prompts);

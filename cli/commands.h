@@ -4,6 +4,11 @@
 #include <string>
 #include <vector>
 
+namespace switchyard {
+struct Config;
+struct ModelSpec;
+}
+
 namespace switchyard::cli {
 
 struct CommonOptions {
@@ -35,6 +40,23 @@ struct RouterTrainOptions {
 };
 int cmd_router_train(const CommonOptions& common, const RouterTrainOptions& options);
 int cmd_router_classify(const CommonOptions& common, const std::string& index, const std::string& prompt, int k);
+
+struct RouterFitOptions {
+    std::vector<std::string> outcomes;   // outcome tables / records from `eval run`
+    std::vector<std::string> datasets;   // eval datasets giving the rows' prompts by id
+    bool from_log = false;               // also rated requests from the config's request log
+    std::string small, large;            // model (or policy label) names in the tables
+    double target_quality = -1;          // fraction of always-large quality
+    double max_large_share = -1;
+    double val_fraction = 0.5;           // of the rows with both tiers' outcomes
+    double good_score = 1.0;             // absolute label: cheap score >= this
+    std::string label = "auto";          // relative | absolute | auto
+    std::string embed_model;
+    std::string out;
+};
+int cmd_router_fit(const CommonOptions& common, const RouterFitOptions& options);
+// --embed-model if given; else all-minilm-l6-v2 when configured; else the first embedding model.
+const ModelSpec& embedding_model(const Config& cfg, const std::string& wanted);
 
 struct PipelineRunOptions {
     std::string file;

@@ -9,7 +9,7 @@
 #include "eval/report.h"
 #include "eval/result_cache.h"
 #include "eval/runner.h"
-#include "store/request_log.h"
+#include "store/open_store.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -199,8 +199,9 @@ int cmd_eval_offline(const EvalOfflineOptions& o) {
 int cmd_eval_from_log(const CommonOptions& common, const EvalFromLogOptions& o) {
     try {
         Config cfg = load_config(common.config);
-        if (cfg.log_path.empty()) throw std::runtime_error(common.config + " has no log.path: there is no request log to read");
-        RequestLog log(cfg.log_path);
+        if (cfg.log_path.empty() && !cfg.store.enabled()) throw std::runtime_error(common.config + " has no log.path or store: there is no request log to read");
+        auto store = open_store(cfg);
+        Store& log = *store;
         FromLogOptions fo;
         fo.checker = o.checker;
         fo.judge_model = o.judge_model;

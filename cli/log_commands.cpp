@@ -2,7 +2,7 @@
 #include "cli/commands.h"
 
 #include "config/config.h"
-#include "store/request_log.h"
+#include "store/open_store.h"
 
 #include <nlohmann/json.hpp>
 
@@ -14,18 +14,21 @@
 namespace switchyard::cli {
 namespace {
 
-std::filesystem::path log_path_of(const CommonOptions& common) {
+std::unique_ptr<Store> open_log(const CommonOptions& common) {
     Config cfg = load_config(common.config);
-    if (cfg.log_path.empty()) throw std::runtime_error("no request log configured: set log.path in " + common.config);
-    if (!std::filesystem::exists(cfg.log_path)) throw std::runtime_error("request log " + cfg.log_path.string() + " does not exist yet");
-    return cfg.log_path;
+    if (!cfg.store.enabled()) {
+        if (cfg.log_path.empty()) throw std::runtime_error("no request log configured: set log.path (or store) in " + common.config);
+        if (!std::filesystem::exists(cfg.log_path)) throw std::runtime_error("request log " + cfg.log_path.string() + " does not exist yet");
+    }
+    return open_store(cfg);
 }
 
 }  // namespace
 
 int cmd_logs(const CommonOptions& common, const LogsOptions& o) {
     try {
-        RequestLog log(log_path_of(common));
+        auto store = open_log(common);
+        Store& log = *store;
         LogFilter f;
         if (o.status > 0) f.status = o.status;
         f.model = o.model;
@@ -62,8 +65,7 @@ int cmd_logs(const CommonOptions& common, const LogsOptions& o) {
 
 int cmd_feedback_export(const CommonOptions& common, const std::string& out) {
     try {
-        RequestLog log(log_path_of(common));
-        auto pairs = log.corrections();
+        auto pairs = open_log(common)->corrections();
         std::ofstream file;
         if (!out.empty()) file.open(out);
         std::ostream& os = out.empty() ? std::cout : file;

@@ -128,6 +128,21 @@ int main(int argc, char** argv) {
     efrom->add_option("--checker", fopt.checker, "normalized, contains_all or judge")->capture_default_str();
     efrom->add_option("--judge-model", fopt.judge_model, "Model or route that grades (with --checker judge)");
 
+    auto* rfit = routercmd->add_subcommand("fit", "Learn when the cheaper tier is good enough from per-prompt outcomes; write a router file");
+    RouterFitOptions fitopt;
+    rfit->add_option("--outcomes", fitopt.outcomes, "Outcome table or records.jsonl from `switchyard eval run` (repeatable; merged by case id)");
+    rfit->add_option("--dataset", fitopt.datasets, "Dataset JSONL the outcomes were measured on (gives each row's prompt; repeatable)");
+    rfit->add_flag("--from-log", fitopt.from_log, "Also learn from rated requests in the config's request log (up = good, down or corrected = not)");
+    rfit->add_option("--small", fitopt.small, "Name of the cheaper tier in the tables (default: the table's meta)");
+    rfit->add_option("--large", fitopt.large, "Name of the larger tier in the tables (default: the table's meta)");
+    rfit->add_option("--target-quality", fitopt.target_quality, "Keep this fraction of always-large quality on validation (e.g. 0.97)");
+    rfit->add_option("--max-large-share", fitopt.max_large_share, "Send at most this share of validation prompts to the larger tier");
+    rfit->add_option("--val-fraction", fitopt.val_fraction, "Share of rows with both tiers' outcomes held out to choose the threshold")->capture_default_str();
+    rfit->add_option("--label", fitopt.label, "relative (cheap score >= large score), absolute (cheap score >= --good-score) or auto")
+        ->check(CLI::IsMember({"auto", "relative", "absolute"}))->capture_default_str();
+    rfit->add_option("--good-score", fitopt.good_score, "Score that counts as good enough for the absolute label")->capture_default_str();
+    rfit->add_option("--embed-model", fitopt.embed_model, "Embedding model (default: all-minilm-l6-v2, else the first embedding model)");
+    rfit->add_option("-o,--out", fitopt.out, "Router file to write (JSON; a route names it in its router: block)")->required();
     // `distil`: specialise a small model on one task class from the large tier's answers (distil/README.md).
     auto* distilcmd = app.add_subcommand("distil", "Fine-tune a small model on one task class from the large tier's answers, evaluate it, promote it");
     DistilOptions dopt;
@@ -186,6 +201,7 @@ int main(int argc, char** argv) {
     if (*pcheck) return cmd_pipeline_check(common, check_file);
     if (*pnodes) return cmd_pipeline_nodes(nodes_json);
     if (*rclassify) return cmd_router_classify(common, index_path, cprompt, ck);
+    if (*rfit) return cmd_router_fit(common, fitopt);
     if (*erun) return cmd_eval_run(common, eopt);
     if (*eoff) return cmd_eval_offline(oopt);
     if (*efrom) return cmd_eval_from_log(common, fopt);

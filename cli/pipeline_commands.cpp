@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 
 #include "config/config.h"
+#include "pipeline/confinement.h"
 #include "pipeline/pipeline.h"
 #include "router/pipeline_services.h"
 
@@ -281,6 +282,22 @@ int cmd_pipeline_run(const CommonOptions& common, const PipelineRunOptions& o) {
     options.cache = cache.get();
     options.cancel = &g_cancel;
     options.on_progress = [&bar](const pl::ProgressEvent& e) { bar.on_event(e); };
+    // On the command line the user names the inputs: file inputs may lie under the working
+    // folder, pipelines.roots and the folders given with --input-file; http nodes follow the config.
+    pl::AccessRules access;
+    access.confine_files = true;
+    access.roots = cfg.pipelines.roots;
+    access.roots.push_back(fs::current_path());
+    for (const auto& arg : o.input_files) {
+        std::error_code ec;
+        fs::path p = arg.substr(arg.find('=') + 1);
+        if (fs::is_directory(p, ec)) access.roots.push_back(fs::absolute(p));
+    }
+    access.roots_setting = "pipelines.roots (or run from a folder that contains it, or name the folder with --input-file)";
+    access.restrict_http = true;
+    access.http_hosts = cfg.pipelines.http_hosts;
+    access.http_allow_private = cfg.pipelines.http_allow_private;
+    options.access = &access;
 
     // The first output streams when it is the text of an unmapped node (what the executor
     // streams by default); it is then not printed again at the end.

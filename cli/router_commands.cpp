@@ -19,19 +19,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// --embed-model if given; else the default MiniLM when configured; else the first embedding model.
-const ModelSpec& embedding_model(const Config& cfg, const std::string& wanted) {
-    if (!wanted.empty()) {
-        const ModelSpec* m = cfg.find_model(wanted);
-        if (!m) throw std::runtime_error("embedding model '" + wanted + "' is not in " + cfg.source.string());
-        if (m->kind != ModelKind::embedding) throw std::runtime_error("'" + wanted + "' is a chat model; --embed-model needs a model with kind: embedding");
-        return *m;
-    }
-    if (const ModelSpec* m = cfg.find_model("all-minilm-l6-v2"); m && m->kind == ModelKind::embedding) return *m;
-    for (const auto& m : cfg.models) if (m.kind == ModelKind::embedding) return m;
-    throw std::runtime_error(cfg.source.string() + " has no model with kind: embedding to embed prompts with");
-}
-
 double percentile(std::vector<double> v, double p) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
@@ -71,6 +58,18 @@ void print_evaluation(const router::ClassifierIndex& ix, const router::Evaluatio
 }
 
 }  // namespace
+
+const ModelSpec& embedding_model(const Config& cfg, const std::string& wanted) {
+    if (!wanted.empty()) {
+        const ModelSpec* m = cfg.find_model(wanted);
+        if (!m) throw std::runtime_error("embedding model '" + wanted + "' is not in " + cfg.source.string());
+        if (m->kind != ModelKind::embedding) throw std::runtime_error("'" + wanted + "' is a chat model; --embed-model needs a model with kind: embedding");
+        return *m;
+    }
+    if (const ModelSpec* m = cfg.find_model("all-minilm-l6-v2"); m && m->kind == ModelKind::embedding) return *m;
+    for (const auto& m : cfg.models) if (m.kind == ModelKind::embedding) return m;
+    throw std::runtime_error(cfg.source.string() + " has no model with kind: embedding to embed prompts with");
+}
 
 int cmd_router_train(const CommonOptions& common, const RouterTrainOptions& o) {
     try {

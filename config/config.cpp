@@ -13,6 +13,8 @@
 namespace switchyard {
 
 void parse_routing(const YamlCtx& c, const YAML::Node& root, Config& cfg, const std::filesystem::path& base_dir);
+void parse_sessions_and_cache(const YamlCtx& c, const YAML::Node& root, Config& cfg);
+void parse_store(const YamlCtx& c, const YAML::Node& n, StoreSpec& store);  // config/store_config.cpp
 
 namespace {
 
@@ -40,6 +42,7 @@ ModelSpec parse_model(const YamlCtx& c, const YAML::Node& n, const std::string& 
     if (!n["file"]) c.fail(n, path, "missing required key 'file' (path to a .gguf, relative to models_dir)");
     std::filesystem::path file = c.get<std::string>(n["file"], path + ".file", "a path");
     m.file = file.is_absolute() ? file : models_dir / file;
+    m.file_as_written = file.string();
     if (n["chat_template"]) {
         std::filesystem::path t = c.get<std::string>(n["chat_template"], path + ".chat_template", "a path");
         // Relative to the config file, not models_dir: templates ship with the config.
@@ -71,7 +74,9 @@ ModelSpec parse_model(const YamlCtx& c, const YAML::Node& n, const std::string& 
 }
 
 void parse_server(const YamlCtx& c, const YAML::Node& n, ServerSpec& s) {
-    c.only_keys(n, "server", {"host", "port", "io_threads", "max_body_bytes", "idle_timeout", "shutdown_grace", "api_key_env", "api_keys"});
+    c.only_keys(n, "server", {"host", "port", "io_threads", "max_body_bytes", "idle_timeout", "shutdown_grace", "api_key_env", "api_keys",
+                              "admin_key_env", "rate_limit", "cors_origins", "allowed_hosts", "header_timeout", "body_timeout",
+                              "expose_paths"});
     if (n["host"]) s.host = c.get<std::string>(n["host"], "server.host", "a host name or address");
     if (n["port"]) s.port = c.get_int(n["port"], "server.port", 0, 65535);
     if (n["io_threads"]) s.io_threads = c.get_int(n["io_threads"], "server.io_threads", 1, 256);
@@ -79,7 +84,8 @@ void parse_server(const YamlCtx& c, const YAML::Node& n, ServerSpec& s) {
         auto text = c.get<std::string>(n["max_body_bytes"], "server.max_body_bytes", "a size");
         try { s.max_body_bytes = parse_bytes(text); } catch (const std::exception& e) { c.fail(n["max_body_bytes"], "server.max_body_bytes", e.what()); }
     }
-    for (auto [key, field] : {std::pair{"idle_timeout", &s.idle_timeout}, std::pair{"shutdown_grace", &s.shutdown_grace}}) {
+    for (auto [key, field] : {std::pair{"idle_timeout", &s.idle_timeout}, std::pair{"shutdown_grace", &s.shutdown_grace},
+                              std::pair{"header_timeout", &s.header_timeout}, std::pair{"body_timeout", &s.body_timeout}}) {
         if (!n[key]) continue;
         auto text = c.get<std::string>(n[key], std::string("server.") + key, "a duration");
         try { *field = parse_duration(text); } catch (const std::exception& e) { c.fail(n[key], std::string("server.") + key, e.what()); }
@@ -95,7 +101,8 @@ void parse_server(const YamlCtx& c, const YAML::Node& n, ServerSpec& s) {
         for (std::size_t i = 0; i < n["api_keys"].size(); ++i) {
             const auto& k = n["api_keys"][i];
             std::string kp = "server.api_keys[" + std::to_string(i) + "]";
-            c.only_keys(k, kp, {"name", "key_env", "local_only", "spend_limit", "spend_period"});
+            c.only_keys(k, kp, {"name", "key_env", "local_only", "spend_limit", "spend_period", "role", "requests_per_minute",
+                                "tokens_per_minute"});
             ApiKeySpec key;
             if (!k["name"] || !k["key_env"]) c.fail(k, kp, "'name' and 'key_env' are required");
             key.name = c.get<std::string>(k["name"], kp + ".name", "a string");
@@ -115,11 +122,41 @@ void parse_server(const YamlCtx& c, const YAML::Node& n, ServerSpec& s) {
                 else if (p == "total") key.period = ApiKeySpec::Period::total;
                 else c.fail(k["spend_period"], kp + ".spend_period", "expected day, month or total, got '" + p + "'");
             }
+            if (k["role"]) {
+                auto role = c.get<std::string>(k["role"], kp + ".role", "client or admin");
+                if (role != "client" && role != "admin") c.fail(k["role"], kp + ".role", "expected client or admin, got '" + role + "'");
+                key.admin = role == "admin";
+            }
+            if (k["requests_per_minute"]) key.requests_per_minute = c.get_int(k["requests_per_minute"], kp + ".requests_per_minute", 0, 1 << 30);
+            if (k["tokens_per_minute"]) key.tokens_per_minute = c.get_int(k["tokens_per_minute"], kp + ".tokens_per_minute", 0, 1 << 30);
             for (const auto& other : s.api_keys)
                 if (other.name == key.name) c.fail(k["name"], kp + ".name", "key name '" + key.name + "' is used twice");
             s.api_keys.push_back(std::move(key));
         }
     }
+    if (n["admin_key_env"]) {
+        auto var = c.get<std::string>(n["admin_key_env"], "server.admin_key_env", "an environment variable name");
+        const char* v = std::getenv(var.c_str());
+        if (!v || !*v) c.fail(n["admin_key_env"], "server.admin_key_env", "environment variable " + var + " is not set");
+        s.admin_key = v;
+    }
+    if (n["rate_limit"]) {
+        const auto& r = n["rate_limit"];
+        c.only_keys(r, "server.rate_limit", {"requests_per_minute", "tokens_per_minute"});
+        if (r["requests_per_minute"]) s.rate_limit.requests_per_minute = c.get_int(r["requests_per_minute"], "server.rate_limit.requests_per_minute", 0, 1 << 30);
+        if (r["tokens_per_minute"]) s.rate_limit.tokens_per_minute = c.get_int(r["tokens_per_minute"], "server.rate_limit.tokens_per_minute", 0, 1 << 30);
+    }
+    for (auto [key, list] : {std::pair{"cors_origins", &s.cors_origins}, std::pair{"allowed_hosts", &s.allowed_hosts}}) {
+        if (!n[key]) continue;
+        const std::string kp = std::string("server.") + key;
+        if (!n[key].IsSequence()) c.fail(n[key], kp, "expected a list of strings");
+        for (std::size_t i = 0; i < n[key].size(); ++i)
+            list->push_back(c.get<std::string>(n[key][i], kp + "[" + std::to_string(i) + "]", "a string"));
+    }
+    for (const auto& o : s.cors_origins)
+        if (o != "*" && o.find("://") == std::string::npos)
+            c.fail(n["cors_origins"], "server.cors_origins", "'" + o + "' is not an origin (write scheme://host[:port], or \"*\")");
+    if (n["expose_paths"]) s.expose_paths = c.get<bool>(n["expose_paths"], "server.expose_paths", "true or false");
 }
 
 }  // namespace
@@ -175,11 +212,25 @@ Config parse_config_text(const std::string& yaml_text, const std::filesystem::pa
     Config cfg;
     cfg.source = source_name;
     if (!root.IsMap()) c.fail(root, "(top level)", "expected a mapping with 'models:'");
-    c.only_keys(root, "(top level)", {"server", "models_dir", "memory_budget", "models", "log", "providers", "routes", "pipelines",
+    c.only_keys(root, "(top level)", {"server", "models_dir", "memory_budget", "models", "log", "providers", "routes", "pipelines", "store", "sessions", "cache",
                                       "specialists"});
     if (root["pipelines"]) {
         const auto& pl = root["pipelines"];
-        c.only_keys(pl, "pipelines", {"files", "cache_dir", "parallel"});
+        c.only_keys(pl, "pipelines", {"files", "cache_dir", "parallel", "roots", "http_hosts", "http_allow_private"});
+        if (pl["roots"]) {
+            if (!pl["roots"].IsSequence()) c.fail(pl["roots"], "pipelines.roots", "expected a list of folders");
+            for (std::size_t i = 0; i < pl["roots"].size(); ++i) {
+                std::filesystem::path r = c.get<std::string>(pl["roots"][i], "pipelines.roots[" + std::to_string(i) + "]", "a folder");
+                cfg.pipelines.roots.push_back((r.is_absolute() ? r : base_dir / r).lexically_normal());
+            }
+        }
+        if (pl["http_hosts"]) {
+            if (!pl["http_hosts"].IsSequence()) c.fail(pl["http_hosts"], "pipelines.http_hosts", "expected a list of host names");
+            for (std::size_t i = 0; i < pl["http_hosts"].size(); ++i)
+                cfg.pipelines.http_hosts.push_back(c.get<std::string>(pl["http_hosts"][i], "pipelines.http_hosts[" + std::to_string(i) + "]", "a host name"));
+        }
+        if (pl["http_allow_private"])
+            cfg.pipelines.http_allow_private = c.get<bool>(pl["http_allow_private"], "pipelines.http_allow_private", "true or false");
         if (pl["files"]) {
             if (!pl["files"].IsSequence()) c.fail(pl["files"], "pipelines.files", "expected a list of pipeline YAML files");
             for (std::size_t i = 0; i < pl["files"].size(); ++i) {
@@ -205,6 +256,7 @@ Config parse_config_text(const std::string& yaml_text, const std::filesystem::pa
         }
         if (l["content"]) cfg.log_content = c.get<bool>(l["content"], "log.content", "true or false");
     }
+    if (root["store"]) parse_store(c, root["store"], cfg.store);
     cfg.models_dir = base_dir;
     if (root["models_dir"]) {
         std::filesystem::path d = c.get<std::string>(root["models_dir"], "models_dir", "a path");
@@ -228,6 +280,7 @@ Config parse_config_text(const std::string& yaml_text, const std::filesystem::pa
         cfg.models.push_back(std::move(m));
     }
     parse_routing(c, root, cfg, base_dir);
+    parse_sessions_and_cache(c, root, cfg);
     if (root["specialists"]) {
         std::filesystem::path p = c.get<std::string>(root["specialists"], "specialists", "a path");
         cfg.specialists_path = (p.is_absolute() ? p : base_dir / p).lexically_normal();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "config/routing_config.h"
+#include "config/session_cache_config.h"
 
 #include <chrono>
 #include <cstdint>
@@ -36,6 +37,7 @@ enum class ModelKind { chat, embedding };
 struct ModelSpec {
     std::string name;
     std::filesystem::path file;          // absolute after loading the config
+    std::string file_as_written;         // as in the config: what error messages show (no absolute path unless written so)
     std::filesystem::path chat_template; // Jinja file overriding the GGUF's template ("" = use the GGUF's)
     ModelKind kind = ModelKind::chat;
     std::vector<std::string> aliases;
@@ -57,6 +59,15 @@ struct ApiKeySpec {
     bool local_only = false;                     // this key's requests never leave the machine
     double spend_limit = -1;                     // USD per period on priced (remote) tiers; < 0 = none
     Period period = Period::day;                 // day and month are calendar periods, UTC
+    bool admin = false;                          // role: admin may call admin endpoints (DELETE /v1/route/bumps)
+    int requests_per_minute = -1;                // < 0: server.rate_limit's value (none by default)
+    long long tokens_per_minute = -1;            // prompt + completion tokens; < 0: server.rate_limit's
+};
+
+// Per-key limits over a sliding minute; 0 = no limit.
+struct RateLimitSpec {
+    int requests_per_minute = 0;
+    long long tokens_per_minute = 0;
 };
 
 struct ServerSpec {
@@ -68,6 +79,13 @@ struct ServerSpec {
     std::chrono::seconds shutdown_grace{10};     // in-flight requests get this long on SIGTERM
     std::string api_key;                         // optional bearer token; empty = no auth
     std::vector<ApiKeySpec> api_keys;            // named keys; with any key configured, auth is required
+    std::string admin_key;                       // admin_key_env's value: admin endpoints only ("" = none)
+    RateLimitSpec rate_limit;                    // for every key without limits of its own
+    std::vector<std::string> cors_origins;       // browser origins allowed cross-origin ("*" only when written)
+    std::vector<std::string> allowed_hosts;      // Host names beyond loopback names and IP literals
+    std::chrono::seconds header_timeout{10};     // a started request's headers must arrive within this (408)
+    std::chrono::seconds body_timeout{30};       // and its body within this (408)
+    bool expose_paths = false;                   // /v1/models shows absolute model paths
 };
 
 // Pipelines the server offers (pipeline/): their files, validated at start.
@@ -75,6 +93,23 @@ struct PipelinesSpec {
     std::vector<std::filesystem::path> files;    // absolute after loading
     std::filesystem::path cache_dir;             // node outputs on disk ("" = in memory only)
     int parallel = 2;                            // nodes of one run at once
+    // What pipeline runs may touch (pipeline/confinement.h). Over HTTP, file inputs must lie under
+    // roots (none configured: no file input is readable); the CLI adds its working folder.
+    std::vector<std::filesystem::path> roots;    // absolute after loading
+    std::vector<std::string> http_hosts;         // hosts the http node may call ("*.example.com" ok)
+    bool http_allow_private = false;             // http node may reach loopback/private/link-local addresses
+};
+
+// Where the request log, feedback, tier bumps and per-key spend live (store/store.h).
+struct StoreSpec {
+    enum class Kind { sqlite, postgres };
+    Kind kind = Kind::sqlite;                    // sqlite: the file at log.path
+    std::string url;                             // postgres: libpq URI or "key=value ..." (url or url_env)
+    int pool_size = 4;                           // connections for reads; the writer holds one more
+    int max_queue = 100000;                      // writes held while the database is away; beyond, the oldest are dropped and counted
+    int sync_interval_ms = 500;                  // how often a replica learns the others' spend and bumps
+    int pool_timeout_ms = 5000;                  // a read waits this long for a free connection
+    bool enabled() const { return kind == Kind::postgres; }  // sqlite is on only with log.path
 };
 
 struct Config {
@@ -87,8 +122,11 @@ struct Config {
     std::vector<RouteSpec> routes;
     std::filesystem::path log_path;              // SQLite request log ("" = none)
     bool log_content = false;                    // also store prompt and answer text
+    StoreSpec store;                             // store.kind: postgres shares the log between replicas
     PipelinesSpec pipelines;
     std::filesystem::path specialists_path;      // overlay of promoted specialists (config/specialists.h; "" = none)
+    SessionSpec sessions;                        // conversations keep their tier (router/session_store.h)
+    CacheSpec cache;                             // exact-match response cache (router/response_cache.h)
 
     // Finds a model by name or alias; nullptr if none.
     const ModelSpec* find_model(const std::string& name_or_alias) const;

@@ -17,17 +17,53 @@ std::chrono::milliseconds duration_ms(const YamlCtx& c, const YAML::Node& n, con
     catch (const std::exception& e) { c.fail(n, path, e.what()); }
 }
 
+std::string http_url(const YamlCtx& c, const YAML::Node& n, const std::string& path) {
+    auto url = c.get<std::string>(n, path, "a URL");
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+        c.fail(n, path, "must start with http:// or https://, got '" + url + "'");
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+}
+
+// endpoints: ["http://a:8000/v1", {url: "http://b:8000/v1", weight: 2}, ...]
+void parse_endpoints(const YamlCtx& c, const YAML::Node& n, const std::string& path, RemoteProviderSpec& p) {
+    if (!n.IsSequence() || n.size() == 0) c.fail(n, path, "expected a non-empty list of URLs or {url, weight}");
+    for (std::size_t i = 0; i < n.size(); ++i) {
+        std::string ep = path + "[" + std::to_string(i) + "]";
+        EndpointSpec e;
+        if (n[i].IsMap()) {
+            c.only_keys(n[i], ep, {"url", "weight"});
+            if (!n[i]["url"]) c.fail(n[i], ep, "missing required key 'url'");
+            e.base_url = http_url(c, n[i]["url"], ep + ".url");
+            if (n[i]["weight"]) e.weight = c.get_float(n[i]["weight"], ep + ".weight", 0.001f, 1000.0f);
+        } else {
+            e.base_url = http_url(c, n[i], ep);
+        }
+        for (const auto& other : p.endpoints)
+            if (other.base_url == e.base_url) c.fail(n[i], ep, "endpoint " + e.base_url + " is listed twice");
+        p.endpoints.push_back(e);
+    }
+    p.base_url = p.endpoints.front().base_url;
+}
+
 RemoteProviderSpec parse_provider(const YamlCtx& c, const YAML::Node& n, const std::string& path) {
-    c.only_keys(n, path, {"name", "base_url", "api_key_env", "models", "price", "timeout", "max_concurrency", "retries", "circuit_breaker"});
+    c.only_keys(n, path, {"name", "base_url", "endpoints", "prefix_affinity", "api_key_env", "models", "price", "timeout",
+                          "max_concurrency", "retries", "circuit_breaker"});
     RemoteProviderSpec p;
     if (!n["name"]) c.fail(n, path, "missing required key 'name'");
     p.name = c.get<std::string>(n["name"], path + ".name", "a string");
     if (p.name == "local") c.fail(n["name"], path + ".name", "'local' is reserved for the local model pool");
-    if (!n["base_url"]) c.fail(n, path, "missing required key 'base_url' (e.g. https://api.openai.com/v1)");
-    p.base_url = c.get<std::string>(n["base_url"], path + ".base_url", "a URL");
-    if (p.base_url.rfind("http://", 0) != 0 && p.base_url.rfind("https://", 0) != 0)
-        c.fail(n["base_url"], path + ".base_url", "must start with http:// or https://, got '" + p.base_url + "'");
-    while (!p.base_url.empty() && p.base_url.back() == '/') p.base_url.pop_back();
+    if (n["endpoints"]) {
+        if (n["base_url"]) c.fail(n, path, "set base_url or endpoints, not both");
+        parse_endpoints(c, n["endpoints"], path + ".endpoints", p);
+    } else {
+        if (!n["base_url"]) c.fail(n, path, "missing required key 'base_url' (e.g. https://api.openai.com/v1)");
+        p.base_url = http_url(c, n["base_url"], path + ".base_url");
+    }
+    if (n["prefix_affinity"]) {
+        p.prefix_affinity = c.get<bool>(n["prefix_affinity"], path + ".prefix_affinity", "true or false");
+        if (p.prefix_affinity && p.endpoints.empty()) c.fail(n["prefix_affinity"], path + ".prefix_affinity", "needs endpoints (a fleet)");
+    }
     if (n["api_key_env"]) p.api_key_env = c.get<std::string>(n["api_key_env"], path + ".api_key_env", "an environment variable name");
     if (n["models"]) {
         if (!n["models"].IsMap()) c.fail(n["models"], path + ".models", "expected a mapping of our name -> upstream model name");
@@ -92,11 +128,27 @@ ClassifierSpec parse_classifier(const YamlCtx& c, const YAML::Node& n, const std
     return s;
 }
 
+LearnedRouterSpec parse_learned_router(const YamlCtx& c, const YAML::Node& n, const std::string& path, const std::filesystem::path& base_dir) {
+    c.only_keys(n, path, {"file", "small", "large", "threshold"});
+    LearnedRouterSpec s;
+    if (!n["file"]) c.fail(n, path, "missing required key 'file' (a file written by `switchyard router fit`)");
+    std::filesystem::path file = c.get<std::string>(n["file"], path + ".file", "a path");
+    s.file = file.is_absolute() ? file : base_dir / file;   // relative to the config, like classifier indexes
+    if (n["small"]) s.small = c.get<std::string>(n["small"], path + ".small", "a tier name");
+    if (n["large"]) s.large = c.get<std::string>(n["large"], path + ".large", "a tier name");
+    if (n["threshold"]) s.threshold = c.get_float(n["threshold"], path + ".threshold", 0, 1);
+    return s;
+}
+
 RouteSpec parse_route(const YamlCtx& c, const YAML::Node& n, const std::string& path, const std::filesystem::path& base_dir) {
-    c.only_keys(n, path, {"name", "tiers", "rules", "cascade", "local_only", "redact_pii", "classifier", "feedback"});
+    c.only_keys(n, path, {"name", "aliases", "tiers", "rules", "cascade", "local_only", "redact_pii", "classifier", "router", "feedback"});
     RouteSpec r;
     if (!n["name"]) c.fail(n, path, "missing required key 'name' (the model name clients send, e.g. auto)");
     r.name = c.get<std::string>(n["name"], path + ".name", "a string");
+    if (n["aliases"]) {
+        if (!n["aliases"].IsSequence()) c.fail(n["aliases"], path + ".aliases", "expected a list of names");
+        for (std::size_t i = 0; i < n["aliases"].size(); ++i) r.aliases.push_back(c.get<std::string>(n["aliases"][i], path + ".aliases", "a string"));
+    }
     if (!n["tiers"] || !n["tiers"].IsSequence() || n["tiers"].size() == 0)
         c.fail(n["tiers"] ? n["tiers"] : n, path + ".tiers", "expected a non-empty list of tiers, cheapest first");
     for (std::size_t i = 0; i < n["tiers"].size(); ++i) {
@@ -140,6 +192,7 @@ RouteSpec parse_route(const YamlCtx& c, const YAML::Node& n, const std::string& 
     if (n["local_only"]) r.local_only = c.get<bool>(n["local_only"], path + ".local_only", "true or false");
     if (n["redact_pii"]) r.redact_pii = c.get<bool>(n["redact_pii"], path + ".redact_pii", "true or false");
     if (n["classifier"]) r.classifier = parse_classifier(c, n["classifier"], path + ".classifier", base_dir);
+    if (n["router"]) r.learned = parse_learned_router(c, n["router"], path + ".router", base_dir);
     if (n["feedback"]) {
         const auto& f = n["feedback"];
         std::string fp = path + ".feedback";
@@ -175,6 +228,10 @@ void parse_routing(const YamlCtx& c, const YAML::Node& root, Config& cfg, const 
         auto r = parse_route(c, node, path, base_dir);
         if (cfg.find_model(r.name)) c.fail(node, path, "route name '" + r.name + "' is already a model name or alias");
         if (!route_names.insert(r.name).second) c.fail(node, path, "route '" + r.name + "' is defined twice");
+        for (const auto& a : r.aliases) {
+            if (cfg.find_model(a)) c.fail(node["aliases"], path + ".aliases", "route alias '" + a + "' is already a model name or alias");
+            if (!route_names.insert(a).second) c.fail(node["aliases"], path + ".aliases", "route alias '" + a + "' is already a route name or alias");
+        }
         std::set<std::string> tiers;
         for (std::size_t t = 0; t < r.tiers.size(); ++t) {
             const auto& tier = r.tiers[t];
@@ -199,6 +256,12 @@ void parse_routing(const YamlCtx& c, const YAML::Node& root, Config& cfg, const 
             if (v->provider == "local" && cfg.find_model(v->model)->kind != ModelKind::chat)
                 c.fail(vn, path + ".cascade.verifier.model", "'" + v->model + "' is an embedding model, not a chat model");
         }
+        if (r.learned) {
+            const auto& ln = node["router"];
+            if (!r.learned->small.empty() && !tiers.count(r.learned->small)) c.fail(ln["small"], path + ".router.small", "unknown tier '" + r.learned->small + "'");
+            if (!r.learned->large.empty() && !tiers.count(r.learned->large)) c.fail(ln["large"], path + ".router.large", "unknown tier '" + r.learned->large + "'");
+            if (r.tiers.size() < 2) c.fail(ln, path + ".router", "a learned router needs at least two tiers to choose between");
+        }
         if (r.classifier)
             for (const auto& [cls, tier] : r.classifier->classes)
                 if (!tiers.count(tier)) c.fail(node["classifier"]["classes"][cls], path + ".classifier.classes." + cls, "unknown tier '" + tier + "'");
@@ -208,6 +271,8 @@ void parse_routing(const YamlCtx& c, const YAML::Node& root, Config& cfg, const 
 
 const RouteSpec* Config::find_route(const std::string& name) const {
     for (const auto& r : routes) if (r.name == name) return &r;
+    for (const auto& r : routes)
+        for (const auto& a : r.aliases) if (a == name) return &r;
     return nullptr;
 }
 

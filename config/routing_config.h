@@ -11,11 +11,19 @@
 
 namespace switchyard {
 
+// One upstream of a fleet (providers/fleet_provider.h).
+struct EndpointSpec {
+    std::string base_url;
+    double weight = 1;                            // share of traffic relative to the others
+};
+
 // A remote OpenAI-compatible endpoint: what the config file says about it, plus the key read
 // from the environment at start. The one description of a provider, from YAML to RemoteProvider.
 struct RemoteProviderSpec {
     std::string name;
-    std::string base_url;                         // e.g. https://api.openai.com/v1
+    std::string base_url;                         // e.g. https://api.openai.com/v1 (the first endpoint's, for a fleet)
+    std::vector<EndpointSpec> endpoints;          // a fleet; empty = base_url alone
+    bool prefix_affinity = false;                 // fleet: a conversation sticks to one endpoint (KV-cache reuse)
     std::string api_key_env;                      // variable holding the key ("" = none)
     std::string api_key;                          // resolved from api_key_env at start (never from the file); sent as a bearer token
     std::map<std::string, std::string> models;    // our model name -> upstream model name; others pass through
@@ -89,14 +97,26 @@ struct FeedbackSpec {
     float max_down_rate = 0.5f;
 };
 
+// A router learned from outcomes (router/learned_router.h, `switchyard router fit`): predicts
+// from the prompt whether the cheaper tier's answer will be good enough; below the threshold the
+// request starts at the larger tier. Consulted after the rules, before the classifier.
+struct LearnedRouterSpec {
+    std::filesystem::path file;                   // from `switchyard router fit`; absolute after loading
+    std::string small;                            // tier for confident prompts ("" = the route's first tier)
+    std::string large;                            // tier otherwise ("" = the route's last tier)
+    std::optional<float> threshold;               // overrides the file's threshold
+};
+
 struct RouteSpec {
     std::string name;                             // the virtual model name clients send
+    std::vector<std::string> aliases;             // other names for the route (e.g. "default" for "auto")
     std::vector<TierSpec> tiers;                  // cheapest first
     std::vector<RuleSpec> rules;
     CascadeSpec cascade;
     bool local_only = false;                      // never send this route's requests to a remote provider
     bool redact_pii = false;                      // mask PII before any remote call
     std::optional<ClassifierSpec> classifier;
+    std::optional<LearnedRouterSpec> learned;     // YAML key `router:`
     FeedbackSpec feedback;
 };
 

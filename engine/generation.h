@@ -87,6 +87,7 @@ struct GenerationEvent {
     std::vector<TokenLogprob> logprobs;
     // done:
     std::string finish_reason;        // stop | length | tool_calls | cancelled
+    std::string stop_sequence;        // the request's stop string that ended the answer, if one did
     Usage usage;
     std::string full_text;            // chat: final content; completions: whole text
     std::vector<ToolCall> tool_calls;

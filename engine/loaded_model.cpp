@@ -34,7 +34,7 @@ namespace {
 
 EngineError unavailable(const ModelSpec& spec, const std::string& why) {
     return EngineError(EngineErrorKind::model_unavailable,
-                       "model '" + spec.name + "' cannot be loaded from " + spec.file.string() + ": " + why);
+                       "model '" + spec.name + "' cannot be loaded from " + (spec.file_as_written.empty() ? spec.file.string() : spec.file_as_written) + ": " + why);
 }
 
 // KV cache bytes for the whole context (f16 K and V for every layer), for the memory budget.
@@ -155,6 +155,11 @@ std::shared_ptr<GenerationHandle> LoadedModel::generate_chat(const ChatInput& in
     job.chat = true;
     job.sink = std::move(sink);
     return scheduler_->submit(std::move(job));
+}
+
+int LoadedModel::count_chat_tokens(const ChatInput& in) {
+    require_chat(spec_);
+    return static_cast<int>(formatter_->prepare_chat(in).tokens.size());
 }
 
 std::shared_ptr<GenerationHandle> LoadedModel::generate_text(const std::string& prompt, const std::string& json_schema,

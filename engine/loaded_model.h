@@ -38,6 +38,9 @@ public:
     std::shared_ptr<GenerationHandle> generate_text(const std::string& prompt, const std::string& json_schema,
                                                     const SamplingParams& p, EventSink sink);
 
+    // Tokens the prompt of `in` takes under this model's chat template (Anthropic count_tokens).
+    int count_chat_tokens(const ChatInput& in);
+
     // Embeddings (embedding models only): one L2-normalised vector per input. Blocking.
     std::vector<std::vector<float>> embed(const std::vector<std::string>& inputs, int& prompt_tokens);
 

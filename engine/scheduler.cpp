@@ -20,12 +20,13 @@ struct Scheduler::Slot {
     llama_token last = LLAMA_TOKEN_NULL;
     int n_generated = 0;
     int n_cached = 0;
-    common_sampler_ptr sampler;
+    std::shared_ptr<common_sampler> sampler;
     std::unique_ptr<ChatOutputParser> parser;
     std::string text;                 // everything generated so far (raw)
     std::size_t emitted = 0;          // bytes of text already sent to the sink
     std::vector<TokenLogprob> pending_logprobs;
     std::vector<std::string> stops;
+    std::string stop_hit;             // the request's stop string that ended the answer (not the template's)
     bool busy() const { return job != nullptr; }
 };
 
@@ -46,6 +47,46 @@ std::size_t incomplete_utf8_tail(const std::string& s) {
         return need > back ? back : 0;
     }
     return 0;
+}
+
+// Grammars beyond this are refused before llama.cpp parses them: parsing and matching cost grows
+// with their size, and a request should not be able to make the model thread spend minutes on one.
+constexpr std::size_t kMaxGrammarBytes = 256 * 1024;
+
+std::shared_ptr<common_sampler> build_sampler(llama_model* model, const GenerationJob& job) {
+    common_params_sampling sp;
+    const auto& p = job.sampling;
+    sp.temp = p.temperature;
+    sp.top_p = p.top_p;
+    sp.top_k = p.top_k;
+    sp.min_p = p.min_p;
+    sp.penalty_present = p.presence_penalty;
+    sp.penalty_freq = p.frequency_penalty;
+    sp.penalty_repeat = p.repeat_penalty;
+    sp.seed = p.seed ? *p.seed : LLAMA_DEFAULT_SEED;
+    sp.grammar = job.prompt.grammar;
+    sp.grammar_lazy = job.prompt.grammar_lazy;
+    sp.grammar_triggers = job.prompt.grammar_triggers;
+    sp.preserved_tokens = job.prompt.preserved_tokens;
+    sp.generation_prompt = job.prompt.generation_prompt;
+    sp.no_perf = true;
+    const std::string field = job.prompt.parse_tool_calls ? "tools" : "response_format";
+    if (common_grammar_value(sp.grammar).size() > kMaxGrammarBytes)
+        throw EngineError(EngineErrorKind::invalid_request,
+                          "the output constraint's grammar is " + std::to_string(common_grammar_value(sp.grammar).size()) +
+                              " bytes, over the limit of " + std::to_string(kMaxGrammarBytes) + "; simplify the schema",
+                          field);
+    common_sampler* raw = nullptr;
+    try {
+        raw = common_sampler_init(model, sp);
+    } catch (const std::exception& e) {
+        throw EngineError(EngineErrorKind::invalid_request,
+                          std::string("the output constraint (grammar) could not be built from the request: ") + e.what() +
+                              " (repetition counts such as minItems/maxItems/minLength above 2000 are not supported)",
+                          field);
+    }
+    if (!raw) throw EngineError(EngineErrorKind::invalid_request, "the output constraint (grammar) could not be built from the request", field);
+    return std::shared_ptr<common_sampler>(raw, common_sampler_free);
 }
 
 }  // namespace
@@ -77,6 +118,12 @@ std::shared_ptr<GenerationHandle> Scheduler::submit(GenerationJob job) {
                               " tokens (at least one more is needed for the answer). Shorten the prompt.",
                           "messages");
     }
+    if (job.sampling.max_tokens > n_ctx_seq_)
+        throw EngineError(EngineErrorKind::invalid_request,
+                          "max_tokens is " + std::to_string(job.sampling.max_tokens) + " but this model's context holds " +
+                              std::to_string(n_ctx_seq_) + " tokens (prompt and answer together)",
+                          "max_tokens");
+    if (!job.sampler) job.sampler = build_sampler(model_, job);
     auto handle = job.handle;
     {
         std::lock_guard lock(mu_);
@@ -128,7 +175,10 @@ void Scheduler::admit_locked() {
         if (!best) return;
         Slot& s = *best;
         // The last prompt token is always evaluated again: its logits start the answer.
-        std::size_t keep = std::min(best_len, job->prompt.tokens.size() - 1);
+        // A request with a seed reuses no cached prefix: evaluating the prompt in one piece, as
+        // the first time, gives the same logits bit for bit, so the same seed gives the same answer
+        // (a prefix evaluated earlier in other batches differs in the last bits; README#determinism).
+        std::size_t keep = job->sampling.seed ? 0 : std::min(best_len, job->prompt.tokens.size() - 1);
         llama_memory_seq_rm(llama_get_memory(ctx_), s.seq, static_cast<llama_pos>(keep), -1);
         s.cache.resize(keep);
         s.prompt_pos = keep;
@@ -142,23 +192,7 @@ void Scheduler::admit_locked() {
         s.stops.insert(s.stops.end(), job->prompt.extra_stops.begin(), job->prompt.extra_stops.end());
         s.stops.erase(std::remove(s.stops.begin(), s.stops.end(), std::string()), s.stops.end());
 
-        common_params_sampling sp;
-        const auto& p = job->sampling;
-        sp.temp = p.temperature;
-        sp.top_p = p.top_p;
-        sp.top_k = p.top_k;
-        sp.min_p = p.min_p;
-        sp.penalty_present = p.presence_penalty;
-        sp.penalty_freq = p.frequency_penalty;
-        sp.penalty_repeat = p.repeat_penalty;
-        sp.seed = p.seed ? *p.seed : LLAMA_DEFAULT_SEED;
-        sp.grammar = job->prompt.grammar;
-        sp.grammar_lazy = job->prompt.grammar_lazy;
-        sp.grammar_triggers = job->prompt.grammar_triggers;
-        sp.preserved_tokens = job->prompt.preserved_tokens;
-        sp.generation_prompt = job->prompt.generation_prompt;
-        sp.no_perf = true;
-        s.sampler.reset(common_sampler_init(model_, sp));
+        s.sampler = job->sampler ? std::move(job->sampler) : nullptr;
         s.job = std::move(job);
         queue_.pop_front();
         ++active_;
@@ -176,7 +210,13 @@ void Scheduler::run() {
             if (stopping_) break;
             admit_locked();
         }
-        step();
+        // Nothing thrown on this thread may end the process (std::terminate): a failure here
+        // fails the sequences in flight, whose requests get an error, and the model keeps serving.
+        try {
+            step();
+        } catch (const std::exception& e) {
+            fail_all_busy(std::string("generation failed: ") + e.what());
+        }
     }
     // Shutting down: nothing more will be generated for anyone.
     std::lock_guard lock(mu_);
@@ -282,7 +322,13 @@ void Scheduler::sample_slot(Slot& s, int idx) {
     if (max_stop) {
         std::size_t from = s.emitted > max_stop ? s.emitted - max_stop : 0;
         std::size_t hit = std::string::npos;
-        for (const auto& st : s.stops) hit = std::min(hit, s.text.find(st, from));
+        for (const auto& st : s.stops) {
+            std::size_t at = s.text.find(st, from);
+            if (at >= hit) continue;
+            hit = at;
+            const auto& own = job.sampling.stop;
+            s.stop_hit = std::find(own.begin(), own.end(), st) != own.end() ? st : "";
+        }
         if (hit != std::string::npos) {
             s.text.resize(std::max(hit, s.emitted));
             finish(s, "stop");
@@ -318,11 +364,26 @@ void Scheduler::emit_text(Slot& s, bool final) {
     s.job->sink(std::move(ev));
 }
 
+void Scheduler::fail_all_busy(const std::string& error) {
+    for (auto& sp : slots_) {
+        Slot& s = *sp;
+        if (!s.busy()) continue;
+        llama_memory_seq_rm(llama_get_memory(ctx_), s.seq, -1, -1);
+        s.cache.clear();
+        try {
+            fail(s, error);   // releases the slot before calling the sink
+        } catch (const std::exception&) {
+        }
+    }
+}
+
 void Scheduler::finish(Slot& s, const std::string& reason) {
     if (reason != "cancelled") emit_text(s, true);
     GenerationEvent ev;
     ev.type = GenerationEvent::Type::done;
     ev.finish_reason = reason;
+    if (reason == "stop") ev.stop_sequence = s.stop_hit;
+    s.stop_hit.clear();
     ev.usage.prompt_tokens = static_cast<int>(s.job->prompt.tokens.size());
     ev.usage.completion_tokens = s.n_generated;
     ev.usage.cached_prompt_tokens = s.n_cached;

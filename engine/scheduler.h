@@ -18,10 +18,15 @@
 #include <thread>
 #include <vector>
 
+struct common_sampler;
+
 namespace switchyard {
 
 struct GenerationJob {
     PreparedPrompt prompt;
+    // Built by submit() on the caller's thread, so a grammar llama.cpp cannot parse fails that
+    // request with a 400 instead of throwing on the model's thread (which would end the process).
+    std::shared_ptr<common_sampler> sampler;
     SamplingParams sampling;
     bool chat = false;      // emit chat deltas (content / tool calls) instead of raw text
     EventSink sink;         // called on the scheduler thread: must not block
@@ -52,6 +57,7 @@ private:
     void emit_text(Slot& s, bool final);
     void finish(Slot& s, const std::string& reason);
     void fail(Slot& s, const std::string& error);
+    void fail_all_busy(const std::string& error);
 
     llama_model* model_;
     llama_context* ctx_;

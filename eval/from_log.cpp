@@ -4,7 +4,7 @@
 
 namespace switchyard::eval {
 
-std::vector<EvalCase> cases_from_log(RequestLog& log, const FromLogOptions& o, int& skipped) {
+std::vector<EvalCase> cases_from_log(Store& log, const FromLogOptions& o, int& skipped) {
     if (o.checker != "normalized" && o.checker != "contains_all" && o.checker != "judge")
         throw std::invalid_argument("from-log checker must be normalized, contains_all or judge");
     if (o.checker == "judge" && o.judge_model.empty()) throw std::invalid_argument("the judge checker needs a judge model");

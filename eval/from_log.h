@@ -4,7 +4,7 @@
 #pragma once
 
 #include "eval/dataset.h"
-#include "store/request_log.h"
+#include "store/store.h"
 
 #include <string>
 #include <vector>
@@ -17,6 +17,6 @@ struct FromLogOptions {
 };
 
 // `skipped` counts corrections whose prompt was not logged.
-std::vector<EvalCase> cases_from_log(RequestLog& log, const FromLogOptions& options, int& skipped);
+std::vector<EvalCase> cases_from_log(Store& log, const FromLogOptions& options, int& skipped);
 
 }  // namespace switchyard::eval

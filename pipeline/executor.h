@@ -62,6 +62,8 @@ struct RunOptions {
     TokenCallback on_token;
     // Node whose tokens go to on_token. "" = the node feeding the first output, if it is not mapped.
     std::string stream_node;
+    // What file inputs and http nodes may reach (pipeline/confinement.h); null: anything.
+    const AccessRules* access = nullptr;
     // Adds each node's outputs to its node_finished event (the editor shows them as they come).
     bool report_outputs = false;
 };

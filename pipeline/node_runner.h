@@ -21,6 +21,7 @@ struct NodeJob {
     std::filesystem::path base_dir;
     std::function<void(const std::string&)> on_token;        // empty unless this node is streamed
     std::function<void(int index, int total, double ms)> on_element;
+    const AccessRules* access = nullptr;
 };
 
 struct NodeJobResult {

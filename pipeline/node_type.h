@@ -17,6 +17,8 @@
 
 namespace switchyard::pipeline {
 
+struct AccessRules;   // pipeline/confinement.h
+
 enum class ParamKind { string, integer, number, boolean, string_list, object, any };
 std::string to_string(ParamKind k);
 
@@ -59,6 +61,11 @@ struct NodeContext {
     const std::atomic<bool>& cancelled;
     std::filesystem::path base_dir;                        // the pipeline file's folder: relative paths resolve here
     std::function<void(const std::string&)> on_token;      // set only for the node streamed to the caller
+    const AccessRules* access = nullptr;                   // what the run may touch; null: anything
+
+    // A path from an input value, resolved against base_dir and checked against `access`
+    // (throws AccessDenied naming `what` and the path). Defined in confinement.cpp.
+    std::filesystem::path input_path(const std::filesystem::path& p, const std::string& what) const;
 
     // Helpers with precise messages; throw NodeError.
     const nlohmann::json& input(const std::string& port) const;

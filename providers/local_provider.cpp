@@ -151,6 +151,7 @@ asio::awaitable<ProviderResult> LocalProvider::call(const json& request, const C
             result.cached_tokens = ev.usage.cached_prompt_tokens;
             result.usage = wire::usage_json(ev.usage);
             result.finish_reason = ev.finish_reason;
+            result.stop_sequence = ev.stop_sequence;
             json choice;
             if (text) {
                 choice = {{"index", 0}, {"text", (echo ? text_req.prompt : "") + full_text},

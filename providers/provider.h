@@ -36,6 +36,7 @@ struct ProviderResult {
     json usage;                       // the OpenAI usage object as the provider reported it (null: none)
     int retry_after = 0;              // seconds, with a 429/503 the caller may retry after
     std::string finish_reason;
+    std::string stop_sequence;        // the request's stop string that ended the answer (local models report it)
     bool streamed_to_client = false;  // chunks already reached the client: no failover after this
     int retries = 0;
     double latency_ms = 0;

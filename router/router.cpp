@@ -61,7 +61,7 @@ bool flag(const json& request, const char* key) {
 
 Router::Router(const Config& config, std::unique_ptr<providers::Provider> local, const RemoteFactory& make_remote,
                ModelPool* pool, asio::thread_pool* blocking)
-    : pool_(pool), blocking_(blocking) {
+    : sessions_(config.sessions), cache_(config.cache), pool_(pool), blocking_(blocking) {
     providers_["local"] = std::move(local);
     for (const auto& p : config.providers)
         if (make_remote) providers_[p.name] = make_remote(p);
@@ -71,6 +71,12 @@ Router::Router(const Config& config, std::unique_ptr<providers::Provider> local,
     }
     for (const auto& r : config.routes) {
         policies_[r.name] = std::make_unique<RoutePolicy>(r);
+        for (const auto& alias : r.aliases) policies_[alias] = std::make_unique<RoutePolicy>(r);  // same route, other name
+        if (r.learned && pool) {
+            auto lr = std::make_unique<RouteLearnedRouter>(r, config);
+            auto embed = pool_embedder(*pool, lr->embed_model());
+            learned_[r.name] = Learned{std::move(lr), std::move(embed)};
+        }
         if (r.classifier && pool) {
             auto rc = std::make_unique<RouteClassifier>(r, config);
             auto embed = pool_embedder(*pool, rc->embed_model());
@@ -79,8 +85,24 @@ Router::Router(const Config& config, std::unique_ptr<providers::Provider> local,
     }
 }
 
+bool Router::route_by_model(const std::string& route, const RequestFeatures& f, Decision& d) const {
+    if (d.by_rule || f.prompt.empty()) return false;
+    auto it = learned_.find(route);
+    if (it == learned_.end()) return false;
+    try {
+        auto pick = it->second.router->decide(it->second.embed({f.prompt}).front(), f.prompt);
+        d.trace.push_back(pick.trace);
+        d.tier = pick.tier;
+        return true;
+    } catch (const std::exception& e) {
+        d.trace.push_back({{"step", "learned_router"}, {"error", e.what()}});
+        return false;
+    }
+}
+
 void Router::classify(const std::string& route, const RequestFeatures& f, Decision& d) const {
     if (d.by_rule || f.prompt.empty()) return;
+    if (route_by_model(route, f, d)) return;  // the learned router decides; the classifier is its fallback
     const RouteClassifier* classifier = nullptr;
     const Embedder* embed = nullptr;
     {
@@ -179,6 +201,7 @@ json Router::explain(const json& request, const RequestContext& rc) const {
     Decision d = policy.decide(f);
     classify(route.name, f, d);
     apply_bump(route, f, d);
+    sessions_.apply(route, rc.key ? rc.key->name : "", session_of(request, rc.session), d, static_cast<double>(std::time(nullptr)));
     json plan = json::array();
     for (std::size_t i : tier_order(route, d.tier)) {
         const auto& t = route.tiers[i];
@@ -222,6 +245,10 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
         classify(route.name, f, d);
     }
     apply_bump(route, f, d);
+    const double now = static_cast<double>(std::time(nullptr));
+    const std::string scope = rc.key ? rc.key->name : "";
+    if (!out.direct) out.session = session_of(request, rc.session);   // one tier: nothing to keep
+    if (!out.session.empty()) out.session_tier = sessions_.apply(route, scope, out.session, d, now);
     out.task_class = d.task_class;
     out.trace = d.trace;
     if (local_only) out.trace.push_back({{"step", "privacy"}, {"local_only", true}});
@@ -238,7 +265,28 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
         co_return out;
     }
     if (low_latency && route.cascade.enabled) out.trace.push_back({{"step", "latency"}, {"cascade", "off"}});
-    const double now = static_cast<double>(std::time(nullptr));
+    std::string cache_key;
+    if (cache_.enabled()) {
+        if (rc.cache_bypass || ResponseCache::bypassed(request)) out.cache = "bypass";
+        else if (!cache_.cacheable(request)) out.cache = "uncacheable";
+        else {
+            const std::string endpoint = rc.endpoint == providers::Endpoint::text ? "text" : "chat";
+            cache_key = ResponseCache::key(request, route.name + "/" + endpoint, d.tier, scope);
+            if (auto hit = cache_.get(cache_key, now)) {
+                out.cache = "hit";
+                out.trace.push_back({{"step", "cache"}, {"result", "hit"}, {"tier", hit->tier}});
+                out.ok = true;
+                out.tier = hit->tier;
+                out.provider = hit->provider;
+                out.model = hit->model;
+                out.result = std::move(hit->result);
+                sessions_.reached(route, scope, out.session, hit->tier_index, now);
+                co_return out;
+            }
+            out.cache = "miss";
+        }
+        progress.cache = out.cache;
+    }
     const double key_left = rc.key && rc.key->spend_limit >= 0 ? rc.key->spend_limit - ledger_.spent(*rc.key, now) : 1e300;
     std::string budget_block;  // why the last tier was skipped for money, if it was
     std::optional<providers::ProviderResult> rejected;
@@ -380,6 +428,12 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
         out.error = "Route '" + route.name + "': every tier failed";
     }
     if (!out.ok && out.error_code.empty()) out.error_code = out.status >= 500 ? "upstream_error" : "tier_failed";
+    if (out.ok) {
+        const std::size_t answered = policy.tier_index(out.tier);
+        sessions_.reached(route, scope, out.session, answered, now);
+        if (!cache_key.empty() && out.result.finish_reason != "cancelled")
+            cache_.put(cache_key, CachedAnswer{out.result, out.tier, out.provider, out.model, answered}, now);
+    }
     co_return out;
 }
 

@@ -9,7 +9,10 @@
 #include "providers/provider.h"
 #include "router/budget.h"
 #include "router/classifier.h"
+#include "router/learned_router.h"
 #include "router/policy.h"
+#include "router/response_cache.h"
+#include "router/session_store.h"
 #include "router/tier_bump.h"
 
 #include <functional>
@@ -28,6 +31,7 @@ namespace asio = boost::asio;
 struct RouteProgress {
     const TierSpec* tier = nullptr;
     const providers::Provider* provider = nullptr;
+    std::string cache;                   // the response cache's verdict (miss/bypass/...), known before the call
 };
 
 struct RouteOutcome {
@@ -42,6 +46,9 @@ struct RouteOutcome {
     int status = 200;                    // when !ok: the status to answer with
     std::string error;                   // when !ok
     std::string error_code;
+    std::string cache;                   // hit | miss | bypass | uncacheable; "" when the cache is off
+    std::string session;                 // the session key, when the request had one
+    std::string session_tier;            // the highest tier the session had reached before ("" = new)
     bool direct = false;                 // the name was a model's (a one-tier route), not a configured route
 };
 
@@ -51,6 +58,8 @@ struct RequestContext {
     double max_cost = -1;                // X-Switchyard-Max-Cost (USD; overrides metadata.max_cost)
     std::string latency;                 // X-Switchyard-Latency (overrides metadata.latency)
     const ApiKeySpec* key = nullptr;     // the caller's named key, for its spend limit
+    std::string session;                 // X-Switchyard-Session (else metadata.session_id)
+    bool cache_bypass = false;           // X-Switchyard-Cache: bypass
     providers::Endpoint endpoint = providers::Endpoint::chat;   // /v1/chat/completions or /v1/completions
     std::shared_ptr<providers::Cancellation> cancel;            // set when the client can go away mid-call
 };
@@ -77,10 +86,14 @@ public:
     const RoutePolicy* policy(const std::string& route) const;
     SpendLedger& ledger() { return ledger_; }
     TierBumps& bumps() { return bumps_; }
+    SessionStore& sessions() { return sessions_; }
+    ResponseCache& cache() { return cache_; }
 
 private:
     SpendLedger ledger_;
     TierBumps bumps_;
+    SessionStore sessions_;
+    ResponseCache cache_;
     std::map<std::string, std::unique_ptr<RoutePolicy>> policies_;
     std::map<std::string, std::unique_ptr<RoutePolicy>> model_routes_;   // model names and aliases: one local tier
     // install_route swaps entries of policies_ and classifiers_ under this lock and keeps the
@@ -97,6 +110,13 @@ private:
     std::vector<Classified> retired_classifiers_;
     // The route's compiled policy; throws std::out_of_range for an unknown route.
     const RoutePolicy& policy_for(const std::string& route) const;
+    struct Learned {
+        std::unique_ptr<RouteLearnedRouter> router;
+        Embedder embed;
+    };
+    std::map<std::string, Learned> learned_;
+    // The learned router, when the route has one and no rule decided; true when it picked the tier.
+    bool route_by_model(const std::string& route, const RequestFeatures& f, Decision& d) const;
     asio::thread_pool* blocking_ = nullptr;
     // Applies the route's classifier when no rule decided; failures degrade to the default tier.
     void classify(const std::string& route, const RequestFeatures& f, Decision& d) const;

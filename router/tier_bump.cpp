@@ -3,7 +3,8 @@
 namespace switchyard::router {
 
 std::optional<TierBump> TierBumps::rate(const RouteSpec& route, const std::string& task_class,
-                                        const std::string& tier, bool down, double now) {
+                                        const std::string& tier, bool down, double now,
+                                        const std::vector<bool>* shared_window) {
     if (!route.feedback.enabled) return std::nullopt;
     std::size_t index = route.tiers.size();
     for (std::size_t i = 0; i < route.tiers.size(); ++i)
@@ -12,7 +13,8 @@ std::optional<TierBump> TierBumps::rate(const RouteSpec& route, const std::strin
 
     std::lock_guard lock(mu_);
     auto& window = windows_[{route.name, task_class, tier}];
-    window.push_back(down);
+    if (shared_window) window.assign(shared_window->begin(), shared_window->end());
+    else window.push_back(down);
     while (static_cast<int>(window.size()) > route.feedback.window) window.pop_front();
     if (static_cast<int>(window.size()) < route.feedback.min_ratings) return std::nullopt;
     int downs = 0;
@@ -54,6 +56,16 @@ int TierBumps::reset(const std::string& route, const std::string& task_class) {
         it = match ? windows_.erase(it) : std::next(it);
     }
     return removed;
+}
+
+void TierBumps::replace_all(const std::vector<TierBump>& bumps) {
+    std::lock_guard lock(mu_);
+    std::map<std::pair<std::string, std::string>, TierBump> next;
+    for (const auto& b : bumps) {
+        auto& slot = next[{b.route, b.task_class}];
+        if (slot.to_tier.empty() || slot.to_index < b.to_index) slot = b;
+    }
+    bumps_ = std::move(next);
 }
 
 void TierBumps::restore(const TierBump& bump) {

@@ -29,9 +29,11 @@ struct TierBump {
 class TierBumps {
 public:
     // Adds a rating; returns the bump it triggered, if any (none when the failing tier is the
-    // route's last, or a bump at least as high is already active).
+    // route's last, or a bump at least as high is already active). With a shared store the
+    // window comes from it (all replicas' ratings, this one included) instead of memory.
     std::optional<TierBump> rate(const RouteSpec& route, const std::string& task_class,
-                                 const std::string& tier, bool down, double now);
+                                 const std::string& tier, bool down, double now,
+                                 const std::vector<bool>* shared_window = nullptr);
     // The active bump for a class on a route, if any.
     std::optional<TierBump> active(const std::string& route, const std::string& task_class) const;
     std::vector<TierBump> list() const;
@@ -39,6 +41,9 @@ public:
     // route or class matches all. Returns how many bumps were removed.
     int reset(const std::string& route, const std::string& task_class);
     void restore(const TierBump& bump);  // replay from the log at start-up
+    // Makes the active bumps exactly `bumps` (a shared store's list: other replicas' bumps
+    // and resets show up here).
+    void replace_all(const std::vector<TierBump>& bumps);
 
 private:
     mutable std::mutex mu_;

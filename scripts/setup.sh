@@ -17,6 +17,7 @@ packages=(build-essential cmake ninja-build git ca-certificates curl unzip pytho
           libboost1.81-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libgtest-dev
           libcurl4-openssl-dev libssl-dev libsqlite3-dev libre2-dev pkg-config
           libtesseract-dev tesseract-ocr-eng libpoppler-cpp-dev fonts-dejavu-core
+          libpq-dev postgresql
           chromium  # chromium: headless browser for the web UI's tests (tests/e2e/test_ui.py)
           clang-16 libclang-rt-16-dev)  # clang + libFuzzer runtime for fuzz/ (scripts/fuzz.sh)
 missing=()

@@ -9,5 +9,7 @@ echo "[test] unit tests (ctest)"
 (cd build && ctest --output-on-failure -j1)
 echo "[test] fuzzing under ASan+UBSan: each fuzz/ target, fixed seed and input count (scripts/fuzz.sh)"
 bash scripts/fuzz.sh
+echo "[test] engine, config, log, wire, eval and parser unit tests under ASan+UBSan (scripts/sanitize.sh asan --ci)"
+bash scripts/sanitize.sh asan --ci
 echo "[test] end-to-end tests (pytest + openai client, real server, real models)"
 .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider

@@ -164,6 +164,17 @@ std::uint64_t RequestLog::written() const {
     return written_;
 }
 
+StoreStats RequestLog::stats() const {
+    std::lock_guard lock(mu_);
+    StoreStats s;
+    s.kind = "sqlite";
+    s.queued = enqueued_ - written_;
+    s.connected = !failing_.load(std::memory_order_relaxed);
+    s.written = written_ - dropped_;
+    s.dropped = dropped_;
+    return s;
+}
+
 void RequestLog::writer_loop() {
     std::unique_lock lock(mu_);
     for (;;) {
@@ -201,8 +212,10 @@ void RequestLog::writer_loop() {
             cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
             continue;
         }
-        if (!error.empty())
+        if (!error.empty()) {
             std::fprintf(stderr, "switchyard: %s (%zu log entries lost at shutdown)\n", error.c_str(), batch.size());
+            dropped_ += batch.size();
+        }
         else if (failing_.exchange(false))
             std::fprintf(stderr, "switchyard: request log writable again\n");
         written_ += batch.size();

@@ -2,9 +2,39 @@
 
 namespace switchyard::wire {
 
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+    auto at = [&](std::size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
+    const unsigned c = at(i);
+    auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) { return at(k) >= lo && at(k) <= hi; };
+    if (i >= s.size()) return 0;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
+    if (c == 0xE0) return cont(i + 1, 0xA0, 0xBF) && cont(i + 2) ? 3 : 0;
+    if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(i + 1) && cont(i + 2) ? 3 : 0;
+    if (c == 0xED) return cont(i + 1, 0x80, 0x9F) && cont(i + 2) ? 3 : 0;   // no UTF-16 surrogates
+    if (c == 0xF0) return cont(i + 1, 0x90, 0xBF) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+    if (c >= 0xF1 && c <= 0xF3) return cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+    if (c == 0xF4) return cont(i + 1, 0x80, 0x8F) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+    return 0;
+}
+
+std::string replace_invalid_utf8(std::string_view s, std::string_view replacement) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        std::size_t n = utf8_sequence_length(s, i);
+        if (n == 0) { out += replacement; ++i; continue; }
+        out.append(s.substr(i, n));
+        i += n;
+    }
+    return out;
+}
+
 nlohmann::json ApiError::body() const {
-    nlohmann::json err = {{"message", message}, {"type", type}};
-    err["param"] = param.empty() ? nlohmann::json(nullptr) : nlohmann::json(param);
+    // Messages may quote request bytes (a JSON parser's "last read: ..."): an error about invalid
+    // UTF-8 must not itself fail to serialise.
+    nlohmann::json err = {{"message", replace_invalid_utf8(message)}, {"type", type}};
+    err["param"] = param.empty() ? nlohmann::json(nullptr) : nlohmann::json(replace_invalid_utf8(param));
     err["code"] = code.empty() ? nlohmann::json(nullptr) : nlohmann::json(code);
     return {{"error", err}};
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace switchyard::wire {
 
@@ -25,5 +26,11 @@ struct ApiError {
     static ApiError bad_request(std::string message, std::string param = {}, std::string code = "invalid_request");
     static ApiError from_engine(const EngineError& e);
 };
+
+// Length of the valid UTF-8 sequence starting at s[i] (RFC 3629: no overlongs, no surrogates,
+// nothing above U+10FFFF), or 0 when the bytes there are not one.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i);
+// s with every invalid byte replaced by `replacement`.
+std::string replace_invalid_utf8(std::string_view s, std::string_view replacement = "\xEF\xBF\xBD");
 
 }  // namespace switchyard::wire

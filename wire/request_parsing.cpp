@@ -1,9 +1,12 @@
 #include "wire/request_parsing.h"
 
 #include <cstdio>
+#include <functional>
 
 namespace switchyard::wire {
 namespace {
+
+constexpr int kMaxJsonDepth = 64;   // nesting levels of a request body
 
 [[noreturn]] void bad(const std::string& param, const std::string& message) {
     throw ApiError::bad_request(message, param);
@@ -124,6 +127,16 @@ std::string message_content(const json& m, std::size_t i) {
     return text;
 }
 
+// A schema becomes a grammar the model thread must match on every token: bounded in size here;
+// the grammar's own size and repetition counts are checked when it is built (engine/scheduler.cpp).
+constexpr std::size_t kMaxSchemaBytes = 64 * 1024;
+
+std::string checked_schema(std::string schema, const std::string& field) {
+    if (schema.size() > kMaxSchemaBytes)
+        bad(field, "'" + field + "' is " + std::to_string(schema.size()) + " bytes of JSON, over the limit of " + std::to_string(kMaxSchemaBytes));
+    return schema;
+}
+
 std::string response_format_schema(const json& body) {
     if (!has(body, "response_format")) return "";
     const json& rf = body.at("response_format");
@@ -138,18 +151,51 @@ std::string response_format_schema(const json& body) {
         const json& js = rf["json_schema"];
         if (!js.contains("schema") || !js["schema"].is_object())
             bad("response_format.json_schema.schema", "'response_format.json_schema.schema' must be a JSON Schema object");
-        return js["schema"].empty() ? std::string(R"({"type":"object"})") : js["schema"].dump();
+        return js["schema"].empty() ? std::string(R"({"type":"object"})") : checked_schema(js["schema"].dump(), "response_format.json_schema.schema");
     }
     bad("response_format.type", "'response_format.type' must be 'text', 'json_object' or 'json_schema', got '" + type + "'");
 }
 
 }  // namespace
 
+// The field of a body holding invalid UTF-8, as "messages[0].content" ("" if none is found).
+// Only called for a body that failed to parse: its invalid bytes are replaced by U+FFFF (a
+// noncharacter) and the parsed copy is searched for it.
+std::string field_with_invalid_utf8(const std::string& body) {
+    static const std::string marker = "\xEF\xBF\xBF";
+    json copy = json::parse(replace_invalid_utf8(body, marker), nullptr, false);
+    if (copy.is_discarded()) return "";
+    std::function<std::string(const json&, const std::string&)> find = [&](const json& v, const std::string& path) -> std::string {
+        if (v.is_string()) return v.get_ref<const std::string&>().find(marker) != std::string::npos ? path : "";
+        if (v.is_array())
+            for (std::size_t i = 0; i < v.size(); ++i)
+                if (auto p = find(v[i], path + "[" + std::to_string(i) + "]"); !p.empty()) return p;
+        if (v.is_object())
+            for (const auto& [k, item] : v.items()) {
+                std::string p = path.empty() ? k : path + "." + k;
+                if (k.find(marker) != std::string::npos) return p;
+                if (auto found = find(item, p); !found.empty()) return found;
+            }
+        return "";
+    };
+    return find(copy, "");
+}
+
 json parse_body(const std::string& body) {
     json j;
     try {
-        j = json::parse(body);
+        // Deeply nested bodies are refused while parsing: later walks over the value (dump,
+        // schema conversion) recurse, and 8 MiB of '[' would overflow the stack.
+        j = json::parse(body, [](int depth, json::parse_event_t, json&) {
+            if (depth > kMaxJsonDepth)
+                throw ApiError::bad_request("The JSON body is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels", "", "invalid_json");
+            return true;
+        });
     } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers such as 1e400
+        if (replace_invalid_utf8(body) != body) {
+            std::string field = field_with_invalid_utf8(body);
+            if (!field.empty()) throw ApiError::bad_request("'" + field + "' is not valid UTF-8 text", field, "invalid_request");
+        }
         throw ApiError::bad_request(std::string("We could not parse the JSON body of your request: ") + e.what(), "", "invalid_json");
     }
     if (!j.is_object()) throw ApiError::bad_request("The request body must be a JSON object, got " + type_name(j), "", "invalid_json");

@@ -3,6 +3,9 @@
 
     python3 eval/datasets/make_datasets.py        # deterministic: same files every time
 
+Also writes the ladder sets (ladder_train.jsonl, ladder_test.jsonl: nine classes, easy and hard
+variants, 1,080 test prompts) through ladder_datasets.py; see eval/README.md.
+
 Seven task classes, 50 prompts each (350 in all), split 30 train / 20 test per class. Every
 reference is computed by construction (the corrupted sentence is made from the correct one, the
 date string from the date, the sum from the numbers), never by a model. The script asserts that
@@ -187,3 +190,5 @@ def main():
 
 if __name__ == "__main__":
     main()
+    import ladder_datasets  # noqa: E402  (the ladder sets, eval/datasets/ladder_datasets.py)
+    ladder_datasets.main()

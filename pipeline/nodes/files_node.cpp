@@ -5,6 +5,7 @@
 // files is never cached: its result depends on the folder, which the cache cannot see. Each
 // image value carries the file's size and modification time, so the cache keys of a mapped ocr
 // node change when a scan is replaced, even though its path stays the same.
+#include "pipeline/confinement.h"
 #include "pipeline/nodes/nodes.h"
 
 #include <algorithm>
@@ -38,8 +39,7 @@ long long mtime_ns(const fs::path& p) {
 }
 
 NodeOutputs run_files(NodeContext& ctx) {
-    fs::path dir = ctx.text_input("dir");
-    if (dir.is_relative() && !ctx.base_dir.empty()) dir = ctx.base_dir / dir;
+    fs::path dir = ctx.input_path(ctx.text_input("dir"), "files: folder");
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw NodeError("files: " + dir.string() + " is not a folder");
     std::vector<std::string> wanted;
@@ -53,6 +53,8 @@ NodeOutputs run_files(NodeContext& ctx) {
         if (!entry.is_regular_file()) return;
         if (entry.path().filename().string().starts_with(".")) return;   // editor swap files, .DS_Store
         if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), lower_extension(entry.path())) == wanted.end()) return;
+        // A symlink inside the folder may point out of the allowed folders: checked like the folder.
+        if (entry.is_symlink()) ctx.input_path(entry.path(), "files: entry");
         found.push_back(fs::absolute(entry.path()).lexically_normal());
     };
     if (ctx.params.value("recursive", false))
@@ -108,7 +110,8 @@ NodeOutputs run_page_chunks(NodeContext& ctx) {
             pages.push_back({images[i].value("path", "image " + std::to_string(i + 1)), images[i].value("page", 1), texts[i].get<std::string>()});
     }
     if (ctx.has_input("text_files"))
-        for (const auto& f : ctx.input("text_files")) pages.push_back({f.get<std::string>(), 1, read_file(f.get<std::string>())});
+        for (const auto& f : ctx.input("text_files"))
+            pages.push_back({f.get<std::string>(), 1, read_file(ctx.input_path(f.get<std::string>(), "page_chunks: text file"))});
 
     const std::string by = ctx.string_param("by", "sentences");
     const bool sentences = by == "sentences";

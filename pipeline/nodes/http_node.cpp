@@ -1,6 +1,7 @@
 // http: calls an external JSON endpoint. url, body and header values are templates over the
 // node's inputs. Only GET requests are cached (a POST may change something on the other side,
 // so it runs every time); set `cache: false` on the node for a GET whose answer changes.
+#include "pipeline/confinement.h"
 #include "pipeline/nodes/nodes.h"
 #include "pipeline/text_template.h"
 
@@ -9,7 +10,9 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <arpa/inet.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 namespace switchyard::pipeline::nodes {
 
@@ -32,6 +35,43 @@ json render_json(const json& value, const std::map<std::string, json>& vars) {
     if (value.is_object() || value.is_array())
         for (auto it = out.begin(); it != out.end(); ++it) *it = render_json(*it, vars);
     return out;
+}
+
+// The host of a URL, as curl will read it ("" when the URL does not parse).
+std::string url_host(const std::string& url) {
+    std::unique_ptr<CURLU, void (*)(CURLU*)> u(curl_url(), curl_url_cleanup);
+    if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return "";
+    char* host = nullptr;
+    if (curl_url_get(u.get(), CURLUPART_HOST, &host, 0) != CURLUE_OK || !host) return "";
+    std::string h = host;
+    curl_free(host);
+    return h;
+}
+
+void check_host(const std::string& url, const AccessRules& rules) {
+    const std::string host = url_host(url);
+    if (host.empty()) throw NodeError("http: '" + url + "' is not a valid http(s) URL");
+    if (!host_in_list(host, rules.http_hosts))
+        throw AccessDenied("access denied: http node may not call host '" + host + "'; add it to pipelines.http_hosts");
+}
+
+// Checked for every connection curl opens (the first one, and after each redirect), with the
+// address DNS gave: a public name resolving to 127.0.0.1 is caught here, not by the name.
+struct SocketGuard {
+    const AccessRules* rules = nullptr;
+    std::string refused;   // the address refused, if any
+};
+
+curl_socket_t open_checked_socket(void* data, curlsocktype purpose, curl_sockaddr* addr) {
+    auto* guard = static_cast<SocketGuard*>(data);
+    char text[INET6_ADDRSTRLEN] = {0};
+    if (addr->family == AF_INET) inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr->addr)->sin_addr, text, sizeof text);
+    else if (addr->family == AF_INET6) inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&addr->addr)->sin6_addr, text, sizeof text);
+    if (purpose != CURLSOCKTYPE_IPCXN || (!guard->rules->http_allow_private && is_internal_address(text))) {
+        guard->refused = text[0] ? text : "a non-IP address";
+        return CURL_SOCKET_BAD;
+    }
+    return socket(addr->family, addr->socktype, addr->protocol);
 }
 
 std::string method_of(const json& params) {
@@ -86,6 +126,17 @@ NodeType http_node() {
         headers_guard.reset(header_list);
         std::string response;
         CURL* h = curl.get();
+        SocketGuard guard{ctx.access};
+        const bool restricted = ctx.access && ctx.access->restrict_http;
+        if (restricted) {
+            check_host(url, *ctx.access);
+            curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_checked_socket);
+            curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &guard);
+            curl_easy_setopt(h, CURLOPT_PROXY, "");   // the address checks must see the real peer, not a proxy
+        }
+        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
         curl_easy_setopt(h, CURLOPT_URL, url.c_str());
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
         if (!body.empty() || method != "GET") curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
@@ -93,16 +144,35 @@ NodeType http_node() {
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list);
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, append_body);
         curl_easy_setopt(h, CURLOPT_WRITEDATA, &response);
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+        // Redirects are followed by hand when restricted, so each target's host is checked first.
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, restricted ? 0L : 1L);
         curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);   // worker threads: no SIGALRM for timeouts
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(ctx.number_param("timeout_s", 30) * 1000));
         curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, abort_if_cancelled);
         curl_easy_setopt(h, CURLOPT_XFERINFODATA, &ctx.cancelled);
-        CURLcode rc = curl_easy_perform(h);
-        if (rc != CURLE_OK) throw NodeError("http " + method + " " + url + ": " + curl_easy_strerror(rc));
+        CURLcode rc = CURLE_OK;
         long status = 0;
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        std::string target = url;
+        for (int redirects = 0;; ++redirects) {
+            response.clear();
+            rc = curl_easy_perform(h);
+            if (!guard.refused.empty())
+                throw AccessDenied("access denied: http node may not connect to " + guard.refused + " (" + url_host(target) +
+                                   "): loopback, private and link-local addresses need pipelines.http_allow_private: true");
+            if (rc != CURLE_OK) throw NodeError("http " + method + " " + target + ": " + curl_easy_strerror(rc));
+            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+            char* next = nullptr;
+            if (!restricted || status < 300 || status >= 400 || curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &next) != CURLE_OK || !next) break;
+            if (redirects == 5) throw NodeError("http " + method + " " + url + ": more than 5 redirects");
+            target = next;
+            check_host(target, *ctx.access);
+            curl_easy_setopt(h, CURLOPT_URL, target.c_str());
+            if (status == 301 || status == 302 || status == 303) {   // what browsers and curl do: the next request is a GET
+                curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, static_cast<char*>(nullptr));
+                curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+            }
+        }
         if (status >= 400) throw NodeError("http " + method + " " + url + " answered " + std::to_string(status) + ": " + response.substr(0, 300));
         auto parsed = json::parse(response, nullptr, false);
         return NodeOutputs{{"json", parsed.is_discarded() ? json(nullptr) : parsed}, {"text", response}, {"status", status}};

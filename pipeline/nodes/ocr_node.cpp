@@ -1,5 +1,6 @@
 // ocr: text from an image with Tesseract (C++ API, leptonica for decoding PNG/JPEG/TIFF).
 // An image value is {"path": file} (relative to the pipeline file) or {"base64": bytes}.
+#include "pipeline/confinement.h"
 #include "pipeline/nodes/nodes.h"
 #include "pipeline/nodes/ocr.h"
 
@@ -72,8 +73,7 @@ NodeType ocr_node() {
         PixPtr pix;
         std::string what;
         if (image.contains("path")) {
-            std::filesystem::path p = image["path"].get<std::string>();
-            if (p.is_relative() && !ctx.base_dir.empty()) p = ctx.base_dir / p;
+            std::filesystem::path p = ctx.input_path(image["path"].get<std::string>(), "ocr: image");
             what = p.string();
             pix.reset(pixRead(p.c_str()));
         } else {

@@ -2,6 +2,7 @@
 // `dpi` and, when built with Tesseract, recognised by OCR; with `image_dir` set their images are
 // also written there as PNG and listed in the `images` output (e.g. for a mapped ocr node with
 // other settings).
+#include "pipeline/confinement.h"
 #include "pipeline/nodes/nodes.h"
 #ifdef SWITCHYARD_PIPELINE_OCR
 #include "pipeline/nodes/ocr.h"
@@ -56,8 +57,7 @@ NodeType pdf_node() {
         return {{"size", size}, {"mtime", ec ? 0 : static_cast<long long>(mtime)}};
     };
     t.run = [](NodeContext& ctx) {
-        std::filesystem::path file = ctx.text_input("file");
-        if (file.is_relative() && !ctx.base_dir.empty()) file = ctx.base_dir / file;
+        std::filesystem::path file = ctx.input_path(ctx.text_input("file"), "pdf: file");
         std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(file.string()));
         if (!doc) throw NodeError("pdf: cannot open " + file.string() + " (missing or not a PDF)");
         if (doc->is_locked()) throw NodeError("pdf: " + file.string() + " is password-protected");

@@ -382,7 +382,7 @@ def upstream_server(start_server) -> ServerProcess:
 def gateway_yaml(upstream_url: str, fault_url: str, log_path: Path) -> str:
     keys = "".join(
         f"    - {{name: {name}, key_env: SWITCHYARD_E2E_KEY_{name.upper()}{extra}}}\n"
-        for name, extra in (("alice", ""), ("bob", ", local_only: true"), ("carol", ", spend_limit: 0"),
+        for name, extra in (("alice", ", role: admin"), ("bob", ", local_only: true"), ("carol", ", spend_limit: 0"),
                             ("dave", ", spend_limit: 0.000025")))
     return config_yaml(chat_model_yaml(parallel=4) + embed_model_yaml()).replace(
         "  shutdown_grace:", "  api_keys:\n" + keys + "  shutdown_grace:") + f"""

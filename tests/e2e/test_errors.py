@@ -65,7 +65,7 @@ def test_body_too_large(server):
     # (no body bytes are sent, so closing the connection cannot turn into a reset).
     size = MAX_BODY_BYTES + 1
     with socket.create_connection((server.host, server.port), timeout=10) as s:
-        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                   b"Content-Length: " + str(size).encode() + b"\r\n\r\n")
         raw = read_until(s, b"", lambda b: False, timeout=10)  # until the server closes
     head, _, body = raw.partition(b"\r\n\r\n")
@@ -187,7 +187,7 @@ def test_queue_full(start_server):
     srv = start_server(config_yaml(chat_model_yaml(parallel=1, queue_limit=0)))
     client = srv.client()
     sock, buf = open_stream(srv, "/v1/chat/completions",
-                            {"model": CHAT_MODEL, "stream": True, "max_tokens": 2000, "temperature": 1, "seed": 7,
+                            {"model": CHAT_MODEL, "stream": True, "max_tokens": 1000, "temperature": 1, "seed": 7,
                              "messages": [{"role": "user", "content": "Write a very long story about a dragon."}]})
     try:
         assert header_value(buf, "x-request-id")

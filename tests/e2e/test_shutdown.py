@@ -11,7 +11,7 @@ from conftest import CHAT_MODEL, chat_model_yaml, config_yaml, header_value, ope
 def test_sigterm_ends_streams_cleanly(start_server):
     srv = start_server(config_yaml(chat_model_yaml(parallel=2), shutdown_grace="1s"))
     sock, buf = open_stream(srv, "/v1/chat/completions",
-                            {"model": CHAT_MODEL, "stream": True, "max_tokens": 2000, "temperature": 1, "seed": 7,
+                            {"model": CHAT_MODEL, "stream": True, "max_tokens": 1000, "temperature": 1, "seed": 7,
                              "messages": [{"role": "user", "content": "Write a very long story about a dragon."}]})
     request_id = header_value(buf, "x-request-id")
     buf = read_until(sock, buf, lambda b: b.count(b"data: ") >= 3)

@@ -53,7 +53,8 @@ def ui(start_server, tmp_path_factory):
             "      - {name: small, model: gemma-3-270m}\n"
             "      - {name: large, model: gemma-3-270m}\n"
             f"log:\n  path: {_yaml_str(d / 'log.db')}\n"
-            f"pipelines:\n  files: [{_yaml_str(d / 'ocr-rag.yaml')}]\n  cache_dir: {_yaml_str(d / 'cache')}\n")
+            f"pipelines:\n  files: [{_yaml_str(d / 'ocr-rag.yaml')}]\n  cache_dir: {_yaml_str(d / 'cache')}\n"
+            f"  roots: [{_yaml_str(tmp_path_factory.getbasetemp())}]\n")   # the sample documents' folder is in there
     srv = start_server(cfg)
     srv.dir = d
     # An eval report beside the config, as `switchyard eval run` writes one (the dashboard shows it).
@@ -278,7 +279,7 @@ def test_saving_and_running_refuse_other_sites(ui):
     text = file.read_text()
     for headers in ({"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
         status, _, body = ui.request("PUT", "/ui/api/pipeline?id=0", {"yaml": text + "\n"}, headers=auth(headers))
-        assert status == 403 and json.loads(body)["error"]["code"] == "cross_site_request"
+        assert status == 403 and json.loads(body)["error"]["code"] in ("cross_site_request", "origin_not_allowed")
         status, _, _ = ui.request("POST", "/ui/api/pipeline/run", {"yaml": text, "inputs": {}}, headers=auth(headers))
         assert status == 403
     assert file.read_text() == text

@@ -5,9 +5,11 @@ It is not a model and not a reference implementation of the OpenAI API: it exist
 make a remote provider see exactly the failures real upstreams produce (errors, rate limits,
 slowness, dropped or malformed streams) and inspect exactly what the provider sent.
 
-Usage: fault_upstream.py [--port 0] [--tls-cert CERT.pem --tls-key KEY.pem]
+Usage: fault_upstream.py [--port 0] [--tls-cert CERT.pem --tls-key KEY.pem] [--behaviour B[:N]]
 Binds 127.0.0.1, prints the bound port as the first stdout line, serves until killed.
 With --tls-cert/--tls-key it serves HTTPS (to test certificate verification).
+With --behaviour every chat request behaves as B[:N] whatever its model says (one endpoint
+of a fleet that is slow or failing while the others, given the same model, answer).
 
 Endpoints:
   POST /v1/chat/completions   behaviour chosen by the request's "model" (below)
@@ -49,7 +51,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 REQUESTS = []  # {method, path, headers, body}
-COUNTERS = {}  # full model name -> requests seen
+COUNTERS = {}
+FORCED = ""  # --behaviour  # full model name -> requests seen
 
 
 def completion(model, content, tool_calls=None, logprobs=False):
@@ -182,7 +185,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def chat(self, body, headers):
         model = str(body.get("model", ""))
-        name = model.split("#", 1)[0]
+        name = FORCED or model.split("#", 1)[0]
         behaviour, _, param = name.partition(":")
         with LOCK:
             seen = COUNTERS.get(model, 0)
@@ -276,7 +279,10 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
+    ap.add_argument("--behaviour", default="")
     args = ap.parse_args()
+    global FORCED
+    FORCED = args.behaviour
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     if args.tls_cert:

@@ -1,0 +1,255 @@
+// `switchyard router fit`: learns the route's learned router (router/learned_router.h) from
+// per-prompt outcomes: tables written by `switchyard eval run` (outcomes.jsonl or records.jsonl),
+// and/or rated requests and corrections in the SQLite request log (--from-log). The label is
+// "the cheaper tier's answer was good enough"; the threshold is chosen on a validation split for a
+// stated target, and everything it was chosen on is written into the router file's "info".
+#include "cli/commands.h"
+
+#include "config/config.h"
+#include "engine/model_pool.h"
+#include "eval/dataset.h"
+#include "router/learned_router.h"
+#include "router/policy.h"
+#include "store/request_log.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+
+namespace switchyard::cli {
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+struct Row {
+    std::string id, task_class, prompt;
+    std::map<std::string, double> scores;    // model (or policy label) -> score 0..1
+};
+
+// The text the router sees at serve time for these messages (router::extract_features).
+std::string prompt_of(const json& messages) {
+    return router::extract_features(json{{"messages", messages}}, "").prompt;
+}
+
+// Reads an outcome table ({"id","class","outcomes":{M:{"score"}}}, optional meta line) or an
+// `eval run` records.jsonl ({"case_id","policy","score","ok"}); merges into rows by id.
+void read_table(const std::string& file, std::map<std::string, Row>& rows, std::vector<std::string>& order, json& meta) {
+    std::ifstream in(file);
+    if (!in) throw std::runtime_error(file + ": cannot open outcome table");
+    std::string line;
+    int n = 0, used = 0;
+    while (std::getline(in, line)) {
+        ++n;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        json j;
+        try { j = json::parse(line); } catch (const std::exception& e) {
+            throw std::runtime_error(file + ":" + std::to_string(n) + ": not valid JSON: " + e.what());
+        }
+        if (!j.is_object()) throw std::runtime_error(file + ":" + std::to_string(n) + ": expected a JSON object");
+        if (j.contains("meta")) { if (meta.is_null()) meta = j["meta"]; continue; }
+        std::string id = j.contains("case_id") ? j.value("case_id", "") : j.value("id", "");
+        if (id.empty()) throw std::runtime_error(file + ":" + std::to_string(n) + ": row without an id");
+        auto [it, fresh] = rows.try_emplace(id);
+        if (fresh) order.push_back(id);
+        Row& r = it->second;
+        r.id = id;
+        if (r.task_class.empty()) r.task_class = j.value("class", j.value("task_class", ""));
+        if (j.contains("prompt") && j["prompt"].is_string()) r.prompt = j["prompt"];
+        if (j.contains("outcomes") && j["outcomes"].is_object()) {
+            for (const auto& [model, o] : j["outcomes"].items())
+                if (o.is_object() && o.contains("score") && o["score"].is_number()) r.scores[model] = o["score"].get<double>();
+        } else if (j.contains("policy") && j.contains("score")) {
+            if (!j.value("ok", true)) continue;   // a failed call says nothing about the model's answer
+            r.scores[j.value("policy", "")] = j.value("score", 0.0);
+        } else {
+            throw std::runtime_error(file + ":" + std::to_string(n) + ": neither an outcome row (\"outcomes\") nor an eval record (\"policy\", \"score\")");
+        }
+        ++used;
+    }
+    if (used == 0) throw std::runtime_error(file + ": empty outcome table (no rows)");
+}
+
+// Rated answers from the request log: up = 1, down (with or without a correction) = 0, scored
+// for the model that answered. Needs log.content: true for the prompts.
+int read_log(const Config& cfg, std::map<std::string, Row>& rows, std::vector<std::string>& order, int& no_prompt) {
+    if (cfg.log_path.empty()) throw std::runtime_error(cfg.source.string() + " has no log.path: there is no request log to read");
+    RequestLog log(cfg.log_path);
+    LogFilter all;
+    all.limit = 1000000;
+    int used = 0;
+    for (const auto& e : log.query(all)) {
+        if (e.status != 200 || e.model.empty()) continue;
+        auto fb = log.feedback_for(e.id);
+        if (fb.empty()) continue;
+        if (e.prompt.empty()) { ++no_prompt; continue; }
+        json messages;
+        try { messages = json::parse(e.prompt); } catch (...) { messages = json::array({{{"role", "user"}, {"content", e.prompt}}}); }
+        const auto& last = fb.back();  // the latest rating counts
+        Row& r = rows["log:" + e.id];
+        if (r.id.empty()) order.push_back("log:" + e.id);
+        r.id = "log:" + e.id;
+        r.task_class = e.task_class;
+        r.prompt = messages.is_array() ? prompt_of(messages) : e.prompt;
+        r.scores[e.model] = last.rating == "up" && last.correction.empty() ? 1.0 : 0.0;
+        ++used;
+    }
+    return used;
+}
+
+std::uint64_t fnv(const std::string& s) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : s) { h ^= c; h *= 1099511628211ull; }
+    return h;
+}
+
+std::string names_of(const std::set<std::string>& s) {
+    std::string out;
+    for (const auto& x : s) out += (out.empty() ? "" : ", ") + x;
+    return out.empty() ? "(none)" : out;
+}
+
+}  // namespace
+
+int cmd_router_fit(const CommonOptions& common, const RouterFitOptions& o) {
+    try {
+        if ((o.target_quality >= 0) == (o.max_large_share >= 0))
+            throw std::invalid_argument("give exactly one target: --target-quality F (fraction of always-large quality, e.g. 0.97) or --max-large-share F");
+        if (o.target_quality > 1.5 || o.max_large_share > 1) throw std::invalid_argument("targets are fractions: --target-quality 0.97, --max-large-share 0.3");
+        if (o.outcomes.empty() && !o.from_log) throw std::invalid_argument("give --outcomes FILE (from `switchyard eval run`) and/or --from-log");
+        if (!(o.val_fraction > 0 && o.val_fraction < 1)) throw std::invalid_argument("--val-fraction must be between 0 and 1");
+        Config cfg = load_config(common.config);
+        std::map<std::string, Row> rows;
+        std::vector<std::string> order;
+        json meta;
+        for (const auto& f : o.outcomes) read_table(f, rows, order, meta);
+        int log_rows = 0, no_prompt = 0;
+        if (o.from_log) {
+            log_rows = read_log(cfg, rows, order, no_prompt);
+            std::printf("request log: %d rated requests%s\n", log_rows,
+                        no_prompt ? (" (" + std::to_string(no_prompt) + " more without a logged prompt: set log.content: true)").c_str() : "");
+        }
+        if (rows.empty()) throw std::runtime_error("no outcome rows to learn from");
+        // Prompts by case id from the datasets the outcomes were measured on.
+        for (const auto& d : o.datasets)
+            for (const auto& c : eval::read_dataset(d))
+                if (auto it = rows.find(c.id); it != rows.end() && it->second.prompt.empty()) it->second.prompt = prompt_of(c.messages);
+        std::string small = o.small, large = o.large;
+        if (small.empty() && meta.is_object()) small = meta.value("small", "");
+        if (large.empty() && meta.is_object()) large = meta.value("large", "");
+        std::set<std::string> known;
+        for (const auto& [id, r] : rows) for (const auto& [m, s] : r.scores) known.insert(m);
+        if (small.empty() || large.empty()) throw std::invalid_argument("name the tiers: --small NAME --large NAME (the table has: " + names_of(known) + ")");
+        if (!known.count(small)) throw std::invalid_argument("unknown tier '" + small + "' for --small: the outcome table has " + names_of(known));
+        if (!known.count(large)) throw std::invalid_argument("unknown tier '" + large + "' for --large: the outcome table has " + names_of(known));
+        if (small == large) throw std::invalid_argument("--small and --large are both '" + small + "'");
+
+        // Rows the label can be computed for; the validation split is drawn from rows with both scores.
+        std::vector<const Row*> usable, val_pool, missing_prompt;
+        for (const auto& id : order) {
+            const Row& r = rows[id];
+            if (!r.scores.count(small)) continue;
+            if (r.prompt.empty()) { missing_prompt.push_back(&r); continue; }
+            usable.push_back(&r);
+        }
+        if (!missing_prompt.empty() && usable.empty())
+            throw std::invalid_argument("the outcome rows carry no prompts (e.g. '" + missing_prompt.front()->id + "'): give --dataset FILE with the cases they were measured on");
+        if (usable.empty()) throw std::runtime_error("no row has an outcome for '" + small + "'");
+        bool all_have_large = true, any_large = false;
+        for (const auto* r : usable) { all_have_large &= r->scores.count(large) > 0; any_large |= r->scores.count(large) > 0; }
+        std::string label = o.label;
+        if (label == "auto") label = all_have_large ? "relative" : "absolute";
+        if (label == "relative" && !all_have_large)
+            throw std::invalid_argument("--label relative needs the large tier's outcome on every row; some have none (use --label absolute)");
+        auto cheap_ok = [&](const Row& r) {
+            const double s = r.scores.at(small);
+            return label == "relative" ? s + 1e-9 >= r.scores.at(large) : s + 1e-9 >= o.good_score;
+        };
+        std::vector<const Row*> train, val;
+        const std::uint64_t cut = static_cast<std::uint64_t>(o.val_fraction * 1000);
+        for (const auto* r : usable) {
+            const bool can_validate = !any_large || r->scores.count(large);
+            (can_validate && fnv(r->id) % 1000 < cut ? val : train).push_back(r);
+        }
+        if (train.empty() || val.empty())
+            throw std::runtime_error("too few rows to split into training (" + std::to_string(train.size()) + ") and validation (" +
+                                     std::to_string(val.size()) + "); give more outcomes or change --val-fraction");
+        int pos = 0;
+        for (const auto* r : train) pos += cheap_ok(*r);
+        std::printf("%zu rows with an outcome for '%s' (%zu skipped without a prompt); label: %s; training %zu (%d where '%s' was good enough), validation %zu\n",
+                    usable.size(), small.c_str(), missing_prompt.size(), label.c_str(), train.size(), pos, small.c_str(), val.size());
+
+        const ModelSpec& em = embedding_model(cfg, o.embed_model);
+        ModelPool pool(cfg);
+        auto embed = router::pool_embedder(pool, em.name);
+        auto embed_all = [&](const std::vector<const Row*>& rs) {
+            std::vector<std::vector<float>> out;
+            for (std::size_t i = 0; i < rs.size(); i += router::kEmbedBatch) {
+                std::vector<std::string> batch;
+                for (std::size_t k = i; k < std::min(rs.size(), i + router::kEmbedBatch); ++k) batch.push_back(rs[k]->prompt);
+                for (auto& v : embed(batch)) out.push_back(std::move(v));
+            }
+            return out;
+        };
+        const auto t0 = Clock::now();
+        auto train_vecs = embed_all(train);
+        auto val_vecs = embed_all(val);
+        const double embed_s = std::chrono::duration<double>(Clock::now() - t0).count();
+        std::vector<router::TrainingExample> examples;
+        for (std::size_t i = 0; i < train.size(); ++i) examples.push_back({train_vecs[i], train[i]->prompt, cheap_ok(*train[i])});
+        const auto t1 = Clock::now();
+        router::FitOptions fo;
+        fo.l2 = 1e-2f;   // a few hundred rows and 392 inputs: stronger decay keeps p calibrated instead of 0.99999
+        auto model = router::fit_logistic(examples, fo);
+        const double fit_s = std::chrono::duration<double>(Clock::now() - t1).count();
+        model.embed_model = em.name;
+        model.small = small;
+        model.large = large;
+
+        std::vector<router::ValidationRow> vrows;
+        std::vector<float> vp;
+        std::vector<bool> vl;
+        for (std::size_t i = 0; i < val.size(); ++i) {
+            router::ValidationRow v;
+            v.p = model.predict(val_vecs[i], val[i]->prompt);
+            v.small_score = val[i]->scores.at(small);
+            if (auto it = val[i]->scores.find(large); it != val[i]->scores.end()) v.large_score = it->second;
+            vrows.push_back(v);
+            vp.push_back(v.p);
+            vl.push_back(cheap_ok(*val[i]));
+        }
+        auto choice = router::choose_threshold(vrows, o.target_quality, o.max_large_share);
+        model.threshold = choice.threshold;
+        const double auc = router::roc_auc(vp, vl);
+        json sources = json::array();   // file names only: the router file ships, the paths it was made from do not
+        for (const auto& f : o.outcomes) sources.push_back(std::filesystem::path(f).filename().string());
+        json target = o.target_quality >= 0 ? json{{"target_quality", o.target_quality}} : json{{"max_large_share", o.max_large_share}};
+        model.info = {{"target", target}, {"target_met", choice.met}, {"label", label}, {"good_score", o.good_score},
+                      {"train_rows", train.size()}, {"train_small_ok", pos}, {"val_rows", val.size()}, {"val_auc", auc},
+                      {"val_large_share", choice.large_share}, {"sources", sources}, {"from_log_rows", log_rows}};
+        if (choice.quality >= 0)
+            model.info.update({{"val_quality", choice.quality}, {"val_large_quality", choice.large_quality}, {"val_quality_fraction", choice.quality_fraction}});
+        model.save(o.out);
+        std::printf("embedded %zu prompts with %s in %.1f s; fitted in %.2f s\n", train.size() + val.size(), em.name.c_str(), embed_s, fit_s);
+        std::printf("validation: AUC %.3f; threshold %.3f -> large-tier share %.1f%%", auc, choice.threshold, 100 * choice.large_share);
+        if (choice.quality >= 0)
+            std::printf(", quality %.3f vs always-large %.3f (%.1f%%)", choice.quality, choice.large_quality, 100 * choice.quality_fraction);
+        std::printf("\n%swrote %s\n", choice.met ? "" : "warning: no threshold reaches the target on the validation rows; the most conservative one is used\n",
+                    o.out.c_str());
+        return 0;
+    } catch (const ConfigError& e) {
+        std::cerr << "switchyard: config error: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "switchyard: router fit: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+}  // namespace switchyard::cli

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Routing results on the ladder's real tiers (eval/RESULTS.md, "The ladder"), from measured answers.
+
+    .venv/bin/python eval/ladder_report.py --records DIR/records.jsonl --dataset eval/datasets/ladder_test.jsonl \
+        --config CONFIG --out eval/results/ladder [--seed 7]
+
+--records: `switchyard eval run` records with the policies `small` (SmolLM2-135M), `base`
+(Gemma 270M) and `large` (Qwen2.5-1.5B) on the same test cases (every answer a real model call,
+greedy). Every router is then evaluated on exactly these answers, as RouterBench does: a policy
+picks a tier per prompt and gets that tier's measured score and latency. The routers' decisions
+come from the real router code: CONFIG's routes are asked with POST /v1/route/explain on a
+`switchyard serve` started here (the learned router's embedding and logistic model, the rules'
+RE2 regexes, the classifier's kNN). Cascades run the small tier first and pay both latencies when
+they escalate. Confidence intervals: 2,000 bootstrap resamples of the test prompts (percentile).
+"""
+import argparse
+import json
+import math
+import os
+import random
+import re
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_records(path):
+    by = {}
+    for line in open(path):
+        r = json.loads(line)
+        by.setdefault(r["id"], {})[r["policy"]] = r
+    return by
+
+
+def serve(binary, config):
+    proc = subprocess.Popen([binary, "-c", config, "serve", "--port", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:
+        m = re.search(r"listening on http://([^:\s]+):(\d+)", line)
+        if m:
+            return proc, f"http://{m.group(1)}:{m.group(2)}"
+    raise RuntimeError("server did not start")
+
+
+def explain(url, route, messages):
+    req = urllib.request.Request(url + "/v1/route/explain", data=json.dumps({"model": route, "messages": messages}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    return json.loads(urllib.request.urlopen(req, timeout=60).read())
+
+
+def pct(v, p):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(p * len(v)))] if v else float("nan")
+
+
+class Policy:
+    """Per prompt: score, latency (ms), whether the large tier was called."""
+
+    def __init__(self, name, rows, note=""):
+        self.name, self.rows, self.note = name, rows, note  # rows: list of (cls, score, latency, used_large)
+
+
+def bootstrap(ids, fn, rng, n=2000):
+    vals = []
+    for _ in range(n):
+        sample = [ids[rng.randrange(len(ids))] for _ in ids]
+        vals.append(fn(sample))
+    vals.sort()
+    return vals[int(0.025 * n)], vals[int(0.975 * n) - 1]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--records", required=True)
+    ap.add_argument("--dataset", required=True)
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--binary", default=str(ROOT / "build" / "switchyard"))
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--cascade-mean-logprob", type=float, default=-0.5)
+    a = ap.parse_args()
+    rng = random.Random(a.seed)
+    recs = load_records(a.records)
+    cases = {}
+    for line in open(a.dataset):
+        c = json.loads(line)
+        if c["id"] in recs and all(t in recs[c["id"]] for t in ("small", "base", "large")):
+            cases[c["id"]] = c
+    ids = sorted(cases)
+    if not ids:
+        sys.exit("no case has records for small, base and large")
+    S = {i: recs[i]["small"] for i in ids}
+    B = {i: recs[i]["base"] for i in ids}
+    L = {i: recs[i]["large"] for i in ids}
+
+    # Decisions of the configured routes, from the real router.
+    proc, url = serve(a.binary, a.config)
+    decisions = {}
+    try:
+        for route in ("learned", "learned97", "rules", "classifier"):
+            for i in ids:
+                messages = [{"role": "user", "content": cases[i]["prompt"]}]
+                d = explain(url, route, messages)
+                step = next((s for s in d["trace"] if s.get("step") == "learned_router"), {})
+                decisions[(route, i)] = (d["tier"], step.get("p_small_ok"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+    def routed(name, tier_of, note=""):
+        rows = {}
+        for i in ids:
+            t = tier_of(i)
+            r = {"small": S, "base": B, "large": L}[t][i]
+            rows[i] = (cases[i]["class"], r["score"], r["latency_ms"], t == "large")
+        return Policy(name, rows, note)
+
+    pols = [routed("always-small (SmolLM2-135M)", lambda i: "small"), routed("always-base (Gemma 270M)", lambda i: "base"),
+            routed("always-large (Qwen2.5-1.5B)", lambda i: "large")]
+    oracle = routed("oracle (large only where it beats small)", lambda i: "large" if L[i]["score"] > S[i]["score"] else "small")
+    learned = routed("learned router (shipped, target_quality 0.90)", lambda i: "large" if decisions[("learned", i)][0] != "small" else "small")
+    learned97 = routed("learned router (target_quality 0.97)", lambda i: "large" if decisions[("learned97", i)][0] != "small" else "small")
+    share = sum(r[3] for r in learned.rows.values()) / len(ids)
+    # Random routing at the learned router's large share: the expectation, exactly (no sampling noise).
+    rnd_rows = {i: (cases[i]["class"], (1 - share) * S[i]["score"] + share * L[i]["score"],
+                    S[i]["latency_ms"] if rng.random() >= share else L[i]["latency_ms"], share) for i in ids}
+    rnd = Policy(f"random at the same large share ({100 * share:.1f}%)", rnd_rows, "expected score")
+    rules = routed("rules (regex: arithmetic, code, reasoning words -> large)", lambda i: "large" if decisions[("rules", i)][0] != "small" else "small")
+    clf = routed("task classifier (kNN, router/examples, class -> tier a priori)", lambda i: "large" if decisions[("classifier", i)][0] != "small" else "small")
+    # Logprob cascade: the small answer stays unless its mean token logprob is below the threshold.
+    casc_rows = {}
+    for i in ids:
+        esc = S[i].get("mean_logprob", -99) < a.cascade_mean_logprob or not S[i].get("answer", "").strip()
+        r = L[i] if esc else S[i]
+        casc_rows[i] = (cases[i]["class"], r["score"], S[i]["latency_ms"] + (L[i]["latency_ms"] if esc else 0), esc)
+    casc = Policy(f"logprob cascade (min_mean_logprob {a.cascade_mean_logprob})", casc_rows)
+    pols += [rnd, rules, clf, casc, learned, learned97, oracle]
+
+    q_large = sum(L[i]["score"] for i in ids) / len(ids)
+    q_small = sum(S[i]["score"] for i in ids) / len(ids)
+
+    def summary(p, subset):
+        n = len(subset)
+        q = sum(p.rows[i][1] for i in subset) / n
+        ql = sum(L[i]["score"] for i in subset) / n
+        ls = sum(float(p.rows[i][3]) for i in subset) / n
+        lat = [p.rows[i][2] for i in subset]
+        return {"n": n, "quality": q, "of_large": q / ql if ql > 0 else None, "large_share": ls,
+                "p50_ms": pct(lat, 0.5), "p95_ms": pct(lat, 0.95)}
+
+    # APGR of score-based routers: area under PGR against large share, thresholds swept.
+    def apgr(score_of):  # higher score = more in need of large
+        order = sorted(ids, key=lambda i: -score_of(i))
+        gap = q_large - q_small
+        if gap <= 0:
+            return None
+        pts, q = [(0.0, 0.0)], q_small * len(ids)
+        for k, i in enumerate(order, 1):
+            q += L[i]["score"] - S[i]["score"]
+            pts.append((k / len(ids), (q / len(ids) - q_small) / gap))
+        return sum((x2 - x1) * (y1 + y2) / 2 for (x1, y1), (x2, y2) in zip(pts, pts[1:]))
+
+    apgrs = {learned.name: apgr(lambda i: 1 - decisions[("learned", i)][1]),
+             casc.name: apgr(lambda i: -S[i].get("mean_logprob", -99)),
+             rnd.name: 0.5}
+    out = {"n": len(ids), "classes": sorted({c["class"] for c in cases.values()}), "policies": []}
+    for p in pols:
+        s = summary(p, ids)
+        lo, hi = bootstrap(ids, lambda sm: sum(p.rows[i][1] for i in sm) / len(sm), rng)
+        s.update({"name": p.name, "quality_ci": [lo, hi], "apgr": apgrs.get(p.name)})
+        s["per_class"] = {c: summary(p, [i for i in ids if cases[i]["class"] == c]) for c in out["classes"]}
+        out["policies"].append(s)
+    # The learned router against random at the same share, paired over prompts.
+    diff = lambda sm: sum(learned.rows[i][1] - rnd.rows[i][1] for i in sm) / len(sm)
+    out["learned_minus_random"] = {"mean": diff(ids), "ci": list(bootstrap(ids, diff, rng))}
+    Path(a.out).mkdir(parents=True, exist_ok=True)
+    Path(a.out, "ladder_report.json").write_text(json.dumps(out, indent=1) + "\n")
+
+    lines = [f"Test prompts: {len(ids)} (stratified random sample of ladder_test.jsonl); 95% bootstrap CIs.", "",
+             "| policy | quality [95% CI] | of always-large | large-tier share | p50 | p95 | APGR |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for s in out["policies"]:
+        of = f"{100 * s['of_large']:.1f}%" if s["of_large"] is not None else "n/a"
+        ap_ = f"{s['apgr']:.3f}" if s.get("apgr") is not None else ""
+        lines.append(f"| {s['name']} | {s['quality']:.3f} [{s['quality_ci'][0]:.3f}, {s['quality_ci'][1]:.3f}] | {of} | "
+                     f"{100 * s['large_share']:.1f}% | {s['p50_ms']:.0f} ms | {s['p95_ms']:.0f} ms | {ap_} |")
+    d = out["learned_minus_random"]
+    lines += ["", f"Learned router minus random at the same large share: {d['mean']:+.3f} [{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}] (paired bootstrap).",
+              "", "Per class: quality (large-tier share)", "",
+              "| class | n | " + " | ".join(s["name"].split(" (")[0] for s in out["policies"]) + " |",
+              "|---|---:|" + "---:|" * len(out["policies"])]
+    for c in out["classes"]:
+        cells = [f"{s['per_class'][c]['quality']:.2f} ({100 * s['per_class'][c]['large_share']:.0f}%)" for s in out["policies"]]
+        lines.append(f"| {c} | {out['policies'][0]['per_class'][c]['n']} | " + " | ".join(cells) + " |")
+    Path(a.out, "ladder_report.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

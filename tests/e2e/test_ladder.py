@@ -1,0 +1,169 @@
+"""The shipped model ladder and the learned router, end to end with the real models.
+
+The server runs the repository's own switchyard.yaml (SmolLM2-135M, Gemma 3 270M, Qwen2.5-1.5B,
+MiniLM, the `auto` route with its fitted router file). Answers are kept to a few tokens: Qwen
+1.5B decodes at a few tokens per second on two CPU cores.
+`router fit` runs the real binary on small outcome tables written here (the scores in them are
+data for the fit, not model answers) and on the bad inputs it must refuse clearly.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import BINARY, MODELS, ROOT, THREADS, ServerProcess, _yaml_str
+
+DEFAULT_CONFIG = ROOT / "switchyard.yaml"
+LADDER_TRAIN = ROOT / "eval" / "datasets" / "ladder_train.jsonl"
+for f in ("SmolLM2-135M-Instruct.Q4_1.gguf", "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", "all-minilm-l6-v2-f16.gguf"):
+    assert (MODELS / f).exists(), f"missing models/{f}: run scripts/fetch-models.sh"
+
+
+@pytest.fixture(scope="module")
+def ladder(tmp_path_factory):
+    # The shipped config as is, but without the hosted provider's key (so the local ladder answers)
+    # and with this suite's thread count.
+    text = DEFAULT_CONFIG.read_text()
+    d = tmp_path_factory.mktemp("ladder")
+    cfg = d / "switchyard.yaml"
+    text = text.replace("models_dir: models ", f"models_dir: {_yaml_str(MODELS)} ")
+    text = text.replace("chat_template: templates/", f"chat_template: {ROOT}/templates/")
+    text = text.replace("file: router/", f"file: {ROOT}/router/")
+    text = text.replace("    - pipeline/examples/", f"    - {ROOT}/pipeline/examples/")
+    text = text.replace("cache_dir: .cache/pipelines", f"cache_dir: {_yaml_str(d / 'pipelines')}")
+    if THREADS:
+        text = text.replace("    keep_alive: 10m\n", f"    keep_alive: 10m\n    threads: {THREADS}\n")
+    cfg.write_text(text)
+    import os
+    saved = os.environ.pop("OPENAI_API_KEY", None)
+    try:
+        srv = ServerProcess(cfg)
+    finally:
+        if saved is not None:
+            os.environ["OPENAI_API_KEY"] = saved
+    yield srv
+    srv.stop(timeout=20)
+
+
+def chat(srv: ServerProcess, model: str, prompt: str, max_tokens: int):
+    status, headers, body = srv.request("POST", "/v1/chat/completions", {
+        "model": model, "messages": [{"role": "user", "content": prompt}], "max_tokens": max_tokens, "temperature": 0},
+        timeout=300)
+    assert status == 200, body
+    return headers, json.loads(body)["choices"][0]["message"]["content"]
+
+
+def test_auto_sends_easy_prompts_to_the_small_tier_and_hard_ones_to_the_large_tier(ladder):
+    # "default" is what a newcomer tries first: it is an alias of the auto route (the header echoes
+    # the name asked for). An easy extraction is what the fitted router trusts SmolLM2 with.
+    easy = ("Extract the person's full name, the city and the year from this text as JSON with keys name, city and year."
+            "\n\nIn 1987, Mira Novak moved to Ghent and opened a bakery.")
+    headers, text = chat(ladder, "default", easy, 40)
+    assert headers["x-switchyard-route"] == "default"
+    assert headers["x-switchyard-tier"] == "small", headers
+    assert headers["x-switchyard-model"] == "smollm2-135m"
+    assert "Ghent" in text, text
+    hard = ("A train leaves with 96 passengers. At the first stop 32 get off and 12 get on; at the second stop half "
+            "of the passengers get off and 5 get on. How many passengers are on the train now? Reply with the number only.")
+    headers, text = chat(ladder, "auto", hard, 6)
+    assert headers["x-switchyard-tier"] == "large", headers
+    assert headers["x-switchyard-model"] == "qwen2.5-1.5b"
+    assert text.strip(), text   # Qwen 1.5B starts to reason here; 6 tokens are not enough for the number
+
+
+def test_explain_shows_the_learned_routers_probability_and_threshold(ladder):
+    status, _, body = ladder.request("POST", "/v1/route/explain", {
+        "model": "auto", "messages": [{"role": "user", "content": "Convert this date to ISO 8601 format (YYYY-MM-DD). "
+                                                                  "Reply with the date only: March 3, 2021"}]})
+    assert status == 200, body
+    d = json.loads(body)
+    step = next(s for s in d["trace"] if s["step"] == "learned_router")
+    assert 0 <= step["p_small_ok"] <= 1 and 0 <= step["threshold"] <= 1
+    assert step["tier"] == d["tier"] == ("small" if step["p_small_ok"] >= step["threshold"] else "hosted")
+    # Without the hosted provider's key its tier is skipped in the plan and the local large tier answers.
+    if d["tier"] == "hosted":
+        assert d["plan"][0]["skipped"]
+    models = {m["id"]: m for m in json.loads(ladder.request("GET", "/v1/models")[2])["data"]}
+    assert "auto" in models
+
+
+# ---- router fit -----------------------------------------------------------------------------
+
+def fit(config: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BINARY), "-c", str(config), "router", "fit", *args], capture_output=True, text=True,
+                          timeout=300, cwd=str(ROOT))
+
+
+@pytest.fixture(scope="module")
+def fit_config(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("fit")
+    cfg = d / "switchyard.yaml"
+    cfg.write_text(
+        "server: {host: 127.0.0.1, port: 0}\n"
+        f"models_dir: {_yaml_str(MODELS)}\n"
+        "models:\n"
+        "  - {name: smollm2-135m, file: SmolLM2-135M-Instruct.Q4_1.gguf}\n"
+        "  - {name: qwen2.5-1.5b, file: qwen2.5-coder-1.5b-instruct-q4_k_m.gguf}\n"
+        f"  - {{name: all-minilm-l6-v2, file: all-minilm-l6-v2-f16.gguf, kind: embedding{', threads: %d' % THREADS if THREADS else ''}}}\n")
+    return cfg
+
+
+def small_table(path: Path, n: int = 60, one_class: bool = False) -> Path:
+    """An outcome table over ladder_train cases: the small model 'succeeds' on the easy variants."""
+    rows = [json.loads(line) for line in LADDER_TRAIN.read_text().splitlines()[:n]]
+    with path.open("w") as fh:
+        fh.write(json.dumps({"meta": {"small": "tiny", "large": "big"}}) + "\n")
+        for r in rows:
+            ok = 1.0 if (one_class or r["difficulty"] == "easy") else 0.0
+            fh.write(json.dumps({"id": r["id"], "class": r["class"], "outcomes": {"tiny": {"score": ok}, "big": {"score": 1.0}}}) + "\n")
+    return path
+
+
+def test_fit_writes_a_router_file_that_a_route_loads(fit_config, tmp_path, start_server):
+    table = small_table(tmp_path / "outcomes.jsonl")
+    out = tmp_path / "r.router.json"
+    p = fit(fit_config, "--outcomes", str(table), "--dataset", str(LADDER_TRAIN), "--max-large-share", "0.5", "-o", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "validation: AUC" in p.stdout and "wrote" in p.stdout
+    saved = json.loads(out.read_text())
+    assert saved["format"] == "switchyard-learned-router" and saved["dims"] == 384
+    assert saved["small"] == "tiny" and saved["large"] == "big"
+    assert saved["info"]["val_large_share"] <= 0.5
+    cfg = tmp_path / "serve.yaml"
+    cfg.write_text(fit_config.read_text() + (
+        "routes:\n"
+        "  - name: learned\n"
+        "    tiers: [{name: small, model: smollm2-135m}, {name: large, model: qwen2.5-1.5b}]\n"
+        f"    router: {{file: {_yaml_str(out)}}}\n"))
+    srv = start_server(cfg.read_text())
+    status, _, body = srv.request("POST", "/v1/route/explain", {"model": "learned", "messages": [{"role": "user", "content": "hi"}]})
+    assert status == 200, body
+    step = next(s for s in json.loads(body)["trace"] if s["step"] == "learned_router")
+    assert step["threshold"] == pytest.approx(saved["threshold"], abs=1e-6)
+    srv.stop(timeout=20)
+
+
+def test_fit_refuses_bad_inputs_clearly(fit_config, tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    p = fit(fit_config, "--outcomes", str(empty), "--small", "tiny", "--large", "big", "--max-large-share", "0.3", "-o", str(tmp_path / "x.json"))
+    assert p.returncode == 1 and "empty outcome table" in p.stderr, p.stderr
+
+    table = small_table(tmp_path / "t.jsonl")
+    p = fit(fit_config, "--outcomes", str(table), "--dataset", str(LADDER_TRAIN), "--small", "smol", "--max-large-share", "0.3",
+            "-o", str(tmp_path / "x.json"))
+    assert p.returncode == 1 and "unknown tier 'smol'" in p.stderr and "big, tiny" in p.stderr, p.stderr
+
+    one = small_table(tmp_path / "one.jsonl", one_class=True)
+    p = fit(fit_config, "--outcomes", str(one), "--dataset", str(LADDER_TRAIN), "--target-quality", "0.97", "-o", str(tmp_path / "x.json"))
+    assert p.returncode == 1 and "one class" in p.stderr, p.stderr
+
+    p = fit(fit_config, "--outcomes", str(table), "-o", str(tmp_path / "x.json"))
+    assert p.returncode == 1 and "exactly one target" in p.stderr, p.stderr
+
+    p = fit(fit_config, "--outcomes", str(table), "--max-large-share", "0.3", "-o", str(tmp_path / "x.json"))
+    assert p.returncode == 1 and "--dataset" in p.stderr, p.stderr
+    assert not (tmp_path / "x.json").exists()
