@@ -57,12 +57,12 @@ def chat(srv: ServerProcess, model: str, prompt: str, max_tokens: int):
 
 
 def test_auto_sends_easy_prompts_to_the_small_tier_and_hard_ones_to_the_large_tier(ladder):
-    # "default" is what a newcomer tries first: it is an alias of the auto route (the header echoes
-    # the name asked for). An easy extraction is what the fitted router trusts SmolLM2 with.
+    # "default" is what a newcomer tries first: it is an alias of the auto route (the header names
+    # the route it resolved to). An easy extraction is what the fitted router trusts SmolLM2 with.
     easy = ("Extract the person's full name, the city and the year from this text as JSON with keys name, city and year."
             "\n\nIn 1987, Mira Novak moved to Ghent and opened a bakery.")
     headers, text = chat(ladder, "default", easy, 40)
-    assert headers["x-switchyard-route"] == "default"
+    assert headers["x-switchyard-route"] == "auto"
     assert headers["x-switchyard-tier"] == "small", headers
     assert headers["x-switchyard-model"] == "smollm2-135m"
     assert "Ghent" in text, text

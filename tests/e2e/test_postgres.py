@@ -57,7 +57,7 @@ def replica_yaml(url: str, fault_url: str) -> str:
     os.environ["SWITCHYARD_E2E_PG_URL"] = url
     return config_yaml(chat_model_yaml()).replace(
         "  shutdown_grace:", "  api_keys:\n    - {name: erin, key_env: SWITCHYARD_E2E_PG_KEY, "
-        f"spend_limit: {LIMIT}}}\n  shutdown_grace:") + f"""
+        f"spend_limit: {LIMIT}, role: admin}}\n  shutdown_grace:") + f"""
 store: {{kind: postgres, url_env: SWITCHYARD_E2E_PG_URL, pool_size: 2, sync_interval_ms: {SYNC_MS}}}
 log: {{content: true}}
 providers:
