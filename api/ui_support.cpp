@@ -47,7 +47,8 @@ std::optional<ApiError> require_admin(const ServerContext& ctx, const Request& r
                                   origin->value() != "https://" + std::string(host->value())))
             return ApiError::make(403, "permission_error", "cross_site_request", "This endpoint only answers the UI's own pages");
     }
-    return check_auth(ctx, req);
+    if (auto err = check_auth(ctx, req)) return err;
+    return check_admin(ctx, req);   // with keys configured, only the admin role writes files or runs YAML
 }
 
 std::filesystem::path config_dir(const ServerContext& ctx) {

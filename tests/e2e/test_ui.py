@@ -33,7 +33,8 @@ from conftest import BINARY, ROOT, _yaml_str, chat_model_yaml, config_yaml, embe
 UI_DIR = ROOT / "ui"
 BUILT = BINARY.parent / "ui" / "index.html"
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-KEY = "sk-ui-test-0123456789"
+KEY = "sk-ui-test-0123456789"          # role: admin
+CLIENT_KEY = "sk-ui-client-9876543210"  # an ordinary client key
 MAKE_DOCS = ROOT / "scripts" / "make_sample_docs.py"
 
 pytestmark = pytest.mark.skipif(not BUILT.exists() or not CHROMIUM.exists() or not (UI_DIR / "node_modules" / "playwright-core").exists(),
@@ -45,8 +46,10 @@ def ui(start_server, tmp_path_factory):
     d = tmp_path_factory.mktemp("ui")
     shutil.copy(ROOT / "pipeline" / "examples" / "ocr-rag.yaml", d / "ocr-rag.yaml")
     os.environ["SWITCHYARD_UI_TEST_KEY"] = KEY
+    os.environ["SWITCHYARD_UI_CLIENT_KEY"] = CLIENT_KEY
     cfg = config_yaml(chat_model_yaml(parallel=4) + embed_model_yaml())
-    cfg = cfg.replace("server:\n", "server:\n  api_keys:\n    - {name: ui-tester, key_env: SWITCHYARD_UI_TEST_KEY}\n", 1)
+    cfg = cfg.replace("server:\n", "server:\n  api_keys:\n    - {name: ui-tester, key_env: SWITCHYARD_UI_TEST_KEY, role: admin}\n"
+                      "    - {name: ui-client, key_env: SWITCHYARD_UI_CLIENT_KEY}\n", 1)
     cfg += ("routes:\n"
             "  - name: auto\n"
             "    tiers:\n"
@@ -286,6 +289,17 @@ def test_saving_and_running_refuse_other_sites(ui):
     status, _, _ = ui.request("POST", "/ui/api/pipeline/check", {"yaml": text},
                               headers=auth({"Origin": f"http://{ui.host}:{ui.port}", "Sec-Fetch-Site": "same-origin"}))
     assert status == 200
+
+
+def test_saving_and_running_need_the_admin_role(ui):
+    file = ui.dir / "ocr-rag.yaml"
+    text = file.read_text()
+    client = {"Authorization": f"Bearer {CLIENT_KEY}"}
+    status, _, body = ui.request("PUT", "/ui/api/pipeline?id=0", {"yaml": text + "\n"}, headers=client)
+    assert status == 403 and json.loads(body)["error"]["code"] == "admin_required"
+    status, _, body = ui.request("POST", "/ui/api/pipeline/run", {"yaml": text, "inputs": {}}, headers=client)
+    assert status == 403 and json.loads(body)["error"]["code"] == "admin_required"
+    assert file.read_text() == text
 
 
 def test_eval_reports_are_served_without_local_paths(ui):
