@@ -24,7 +24,12 @@ export function headers(extra = {}) {
   return h;
 }
 
+// A 401 asks for a key only when the request carried the key in use now: an answer to a call sent
+// before the user typed the key must not bring the prompt back.
+function authFailed(sentKey) { if (sentKey === getKey()) listeners.forEach((f) => f()); }
+
 export async function api(path, { method = 'GET', body, signal, raw = false } = {}) {
+  const sentKey = getKey();
   const res = await fetch(path, {
     method, signal,
     headers: headers(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
@@ -34,7 +39,7 @@ export async function api(path, { method = 'GET', body, signal, raw = false } = 
   const text = await res.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = { text }; }
-  if (res.status === 401) listeners.forEach((f) => f());
+  if (res.status === 401) authFailed(sentKey);
   if (!res.ok) throw new ApiError(res.status, data);
   return data;
 }
@@ -61,12 +66,13 @@ export async function readSSE(res, onEvent) {
 
 // POSTs (or GETs) and streams the SSE answer; throws ApiError on a non-stream error answer.
 export async function stream(path, { method = 'POST', body, signal, onEvent, onResponse }) {
+  const sentKey = getKey();
   const res = await fetch(path, {
     method, signal,
     headers: headers(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
-  if (res.status === 401) listeners.forEach((f) => f());
+  if (res.status === 401) authFailed(sentKey);
   if (!res.ok) {
     let data = null;
     try { data = await res.json(); } catch { /* empty */ }
