@@ -69,6 +69,18 @@ void record_outcome(ServerContext& ctx, RequestRecord& rec, const router::RouteO
     }
 }
 
+std::map<std::string, std::string> stream_start_headers(const RequestRecord& rec, const router::RouteProgress& progress) {
+    std::map<std::string, std::string> h{{"x-request-id", rec.id}, {"x-switchyard-request-id", rec.id}};
+    if (progress.tier) { h["x-switchyard-model"] = progress.tier->model; h["x-switchyard-tier"] = progress.tier->name; }
+    if (!progress.cache.empty()) h["x-switchyard-cache"] = progress.cache;
+    return h;
+}
+
+void cancel_on_disconnect(Exchange& ex, router::RequestContext& rc, bool& open) {
+    if (!rc.cancel) rc.cancel = std::make_shared<providers::Cancellation>();
+    ex.on_disconnect([&open, cancel = rc.cancel] { open = false; cancel->cancel(); });
+}
+
 std::map<std::string, std::string> outcome_headers(const RequestRecord& rec, const router::RouteOutcome& out) {
     std::map<std::string, std::string> h{{"x-request-id", rec.id}, {"x-switchyard-model", out.model}};
     if (!out.direct) {

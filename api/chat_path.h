@@ -32,6 +32,11 @@ void record_outcome(ServerContext& ctx, RequestRecord& rec, const router::RouteO
 // x-request-id, x-switchyard-model, and for routes x-switchyard-request-id/route/tier/cost, plus
 // x-switchyard-cache and x-switchyard-session-tier when they apply.
 std::map<std::string, std::string> outcome_headers(const RequestRecord& rec, const router::RouteOutcome& out);
+// The headers a translated stream (Responses, Messages) opens with, from the tier about to answer.
+std::map<std::string, std::string> stream_start_headers(const RequestRecord& rec, const router::RouteProgress& progress);
+// Gives rc a cancellation that a client disconnect triggers at once (streamed or not) and that
+// also marks the stream closed (`open` = false); `open` must outlive the request.
+void cancel_on_disconnect(Exchange& ex, router::RequestContext& rc, bool& open);
 // Adds cache and session to a response's "switchyard" object.
 void add_outcome_info(json& info, const router::RouteOutcome& out);
 

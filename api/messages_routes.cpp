@@ -56,9 +56,8 @@ asio::awaitable<void> handle_messages(ServerContext& ctx, const Request& req, Ex
         if (!started) {
             started = true;
             rec.status = 200;
-            std::map<std::string, std::string> h{{"x-request-id", rec.id}, {"request-id", rec.id}, {"x-switchyard-request-id", rec.id}};
-            if (progress.tier) { h["x-switchyard-model"] = progress.tier->model; h["x-switchyard-tier"] = progress.tier->name; }
-            if (!progress.cache.empty()) h["x-switchyard-cache"] = progress.cache;
+            std::map<std::string, std::string> h = stream_start_headers(rec, progress);
+            h["request-id"] = rec.id;
             open = co_await ex.begin_stream(h);
             enc.set_model(progress.tier ? progress.tier->model : chunk.value("model", requested));
             std::vector<json> first = enc.start();
@@ -69,9 +68,7 @@ asio::awaitable<void> handle_messages(ServerContext& ctx, const Request& req, Ex
         co_return open;
     };
     // A client that goes away stops the generation at once, streamed or not.
-    rc.cancel = std::make_shared<providers::Cancellation>();
-    auto cancel = rc.cancel;
-    ex.on_disconnect([&open, cancel] { open = false; cancel->cancel(); });
+    cancel_on_disconnect(ex, rc, open);
     router::RouteOutcome out = co_await run_chat_path(ctx, rec, m.chat, rc, m.stream ? &sink : nullptr, progress);
     record_outcome(ctx, rec, out, progress);
     if (!out.ok) {

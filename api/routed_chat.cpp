@@ -119,8 +119,7 @@ asio::awaitable<void> handle_completion(ServerContext& ctx, const Request& req, 
         co_return open;
     };
     // A client that goes away stops the generation: at once (not at the next token), streamed or not.
-    auto cancel = rc.cancel;
-    ex.on_disconnect([&open, cancel] { open = false; cancel->cancel(); });
+    cancel_on_disconnect(ex, rc, open);
     router::RouteOutcome out = co_await run_chat_path(ctx, rec, body, rc, stream ? &sink : nullptr, progress);
     record_outcome(ctx, rec, out, progress);
 
