@@ -184,7 +184,12 @@ void HttpServer::stop() { ioc_.stop(); }
 asio::awaitable<void> HttpServer::accept_loop() {
     while (accepting_) {
         boost::system::error_code ec;
-        auto socket = co_await acceptor_.async_accept(asio::make_strand(ioc_), asio::redirect_error(asio::use_awaitable, ec));
+        // A connection's handlers must not run concurrently: with one I/O thread they cannot, so
+        // the connection runs on the io_context itself; a strand would only add a queue, a lock
+        // and a hand-off to every completion.
+        asio::any_io_executor conn_ex = opt_.io_threads > 1 ? asio::any_io_executor(asio::make_strand(ioc_))
+                                                           : asio::any_io_executor(ioc_.get_executor());
+        auto socket = co_await acceptor_.async_accept(conn_ex, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
             if (!accepting_ || ec == asio::error::operation_aborted) co_return;
             continue;  // e.g. EMFILE: keep serving the connections we have
@@ -216,6 +221,21 @@ asio::awaitable<bool> read_within(beast::tcp_stream& stream, std::chrono::second
     co_return !state->fired;
 }
 
+// Feeds the parser what the buffer already holds (header and, eagerly, body), without I/O.
+// need_more is not an error here: the rest is read asynchronously.
+void parse_buffered(http::request_parser<http::string_body>& parser, beast::flat_buffer& buffer, beast::error_code& ec) {
+    parser.eager(true);
+    while (!parser.is_done() && buffer.size() > 0) {
+        std::size_t n = parser.put(buffer.data(), ec);
+        buffer.consume(n);
+        if (ec == http::error::need_more) {
+            ec = {};
+            return;
+        }
+        if (ec || n == 0) return;
+    }
+}
+
 }  // namespace
 
 asio::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
@@ -234,11 +254,18 @@ asio::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
             buffer.commit(n);
         }
         stream.expires_never();
+        // Most requests arrive whole with their first bytes: parse what is buffered first, and
+        // arm the header and body timers (a timer and an extra async operation each) only for
+        // the rest of a request that is still on its way.
+        parse_buffered(parser, buffer, ec);
         // (std::string, not string literals: GCC 12 miscompiles those in coroutine frames.)
         std::string timed_out;
-        bool in_time = co_await read_within(stream, opt_.header_timeout,
-                                            http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec)));
-        if (!in_time) timed_out = std::string("headers did not arrive within server.header_timeout");
+        bool in_time = true;
+        if (!ec && !parser.is_header_done()) {
+            in_time = co_await read_within(stream, opt_.header_timeout,
+                                           http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec)));
+            if (!in_time) timed_out = std::string("headers did not arrive within server.header_timeout");
+        }
         if (in_time && !ec && !parser.is_done()) {
             in_time = co_await read_within(stream, opt_.body_timeout,
                                            http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec)));

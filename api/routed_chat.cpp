@@ -78,6 +78,7 @@ asio::awaitable<void> handle_completion(ServerContext& ctx, const Request& req, 
     const std::string object = text ? "text_completion" : "chat.completion.chunk";
     router::RequestContext rc = request_context(req, rec.key);
     rc.endpoint = endpoint;
+    rc.raw_body = req.body();   // `parsed` is this text parsed (a remote tier is sent it with "model" replaced)
     rc.cancel = std::make_shared<providers::Cancellation>();
     router::RouteProgress progress;
     bool started = false, open = true;
@@ -147,7 +148,7 @@ asio::awaitable<void> handle_completion(ServerContext& ctx, const Request& req, 
     auto h = outcome_headers(rec, out);
     if (!stream) {
         if (cut_by_server) { co_await send_error(ex, rec, kShutdownError); co_return; }
-        json resp = out.result.response.is_object() && out.result.response.contains("choices") ? out.result.response : json::object();
+        json resp = out.result.response.is_object() && out.result.response.contains("choices") ? std::move(out.result.response) : json::object();
         if (resp.empty()) {
             json msg = {{"role", "assistant"}, {"content", out.result.content}};
             if (!out.result.tool_calls.empty()) msg["tool_calls"] = out.result.tool_calls;

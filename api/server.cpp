@@ -63,7 +63,8 @@ RequestRecord::~RequestRecord() {
         const long long tokens = fields.value("prompt_tokens", 0LL) + fields.value("completion_tokens", 0LL);
         ctx.limiter->add_tokens(rate_caller, tokens, std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count());
     }
-    if (ctx.events)
+    // The live feed's summary is built only while a dashboard is watching.
+    if (ctx.events && ctx.events->subscribers() > 0)
         if (auto event = feed_event(*this, st, latency); !event.is_null()) ctx.events->publish(event);
     if (!ctx.request_log) return;
     RequestLogEntry e;

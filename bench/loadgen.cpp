@@ -6,7 +6,7 @@
 //
 //   loadgen --url http://127.0.0.1:8080/v1/chat/completions --body FILE --rps 1000
 //           --seconds 10 [--connections 32] [--warmup 1] [--header "Authorization: Bearer x"]
-// Prints one JSON object: sent, ok, errors, achieved_rps, p50_us, p90_us, p99_us, max_us.
+// Prints one JSON object: sent, sent_with_warmup, ok, errors, achieved_rps, p50_us, p90_us, p99_us, max_us.
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -39,6 +39,7 @@ struct Options {
 struct Result {
     std::vector<double> latencies_us;  // after warm-up
     long errors = 0;
+    long total = 0;                    // every request sent, warm-up included (for CPU per request)
 };
 
 static void run_connection(const Options& o, int index, Clock::time_point t0, Result& out) {
@@ -71,6 +72,7 @@ static void run_connection(const Options& o, int index, Clock::time_point t0, Re
         http::response<http::string_body> res;
         if (!ec) http::read(stream, buffer, res, ec);
         double us = std::chrono::duration<double, std::micro>(Clock::now() - scheduled).count();
+        ++out.total;
         if (at < o.warmup) continue;
         if (ec || res.result_int() != 200) {
             ++out.errors;
@@ -112,11 +114,11 @@ int main(int argc, char** argv) {
     for (auto& t : threads) t.join();
     double elapsed = std::chrono::duration<double>(Clock::now() - t0).count() - o.warmup;
     std::vector<double> all;
-    long errors = 0;
-    for (auto& r : results) { all.insert(all.end(), r.latencies_us.begin(), r.latencies_us.end()); errors += r.errors; }
+    long errors = 0, total = 0;
+    for (auto& r : results) { all.insert(all.end(), r.latencies_us.begin(), r.latencies_us.end()); errors += r.errors; total += r.total; }
     std::sort(all.begin(), all.end());
     auto pct = [&](double p) { return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<std::size_t>(p * all.size()))]; };
-    std::cout << "{\"sent\": " << all.size() + errors << ", \"ok\": " << all.size() << ", \"errors\": " << errors
+    std::cout << "{\"sent\": " << all.size() + errors << ", \"sent_with_warmup\": " << total << ", \"ok\": " << all.size() << ", \"errors\": " << errors
               << ", \"achieved_rps\": " << all.size() / std::max(elapsed, 1e-9) << ", \"p50_us\": " << pct(0.50)
               << ", \"p90_us\": " << pct(0.90) << ", \"p99_us\": " << pct(0.99) << ", \"max_us\": " << (all.empty() ? 0 : all.back())
               << "}" << std::endl;

@@ -99,7 +99,7 @@ void accumulate_chunk(const json& chunk, ProviderResult& r) {
     read_logprobs(*choice, r);
 }
 
-bool read_completion(const json& completion, ProviderResult& r, std::string& why) {
+bool read_completion(json completion, ProviderResult& r, std::string& why) {
     const json* choice = completion.is_object() ? first_choice(completion) : nullptr;
     if (!choice) {
         why = "no choices[0] in the response";
@@ -110,13 +110,13 @@ bool read_completion(const json& completion, ProviderResult& r, std::string& why
         why = "no choices[0].message in the response";
         return false;
     }
-    r.response = completion;
     r.content = string_field(*msg, "content");  // null when the model only called tools
     auto tc = msg->find("tool_calls");
     r.tool_calls = tc != msg->end() && tc->is_array() ? *tc : json::array();
     read_finish_reason(*choice, r);
     read_logprobs(*choice, r);
     read_usage(completion, r);
+    r.response = std::move(completion);   // last: choice and msg point into it
     return true;
 }
 

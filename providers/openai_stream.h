@@ -21,7 +21,7 @@ void accumulate_chunk(const json& chunk, ProviderResult& r);
 
 // Reads a complete chat.completion into the result (response, content, tool calls, usage,
 // finish_reason, logprobs). False with a reason when the object lacks choices[0].message.
-bool read_completion(const json& completion, ProviderResult& r, std::string& why);
+bool read_completion(json completion, ProviderResult& r, std::string& why);   // moved into r.response
 
 // The readable message of an upstream error response, in any of the shapes servers use:
 // {"error": {"message": ...}} (OpenAI), {"error": "..."}, {"message": ...} (vLLM),

@@ -85,6 +85,12 @@ private:
 struct CallOptions {
     Endpoint endpoint = Endpoint::chat;
     std::shared_ptr<Cancellation> cancel;   // may be null
+    // Set by the router only for a provider whose forwards_raw() is true, when the request it
+    // passes is the client's body unchanged but for "model": `raw_body` is that body's text and
+    // `model` the model to call instead of request["model"]. The provider may then send the text
+    // with the model replaced (wire/body_rewrite.h) instead of re-serialising `request`.
+    std::string_view raw_body;
+    const std::string* model = nullptr;
 };
 
 // Receives each streamed chunk (chat.completion.chunk or text_completion; "id", "model" not yet rewritten).
@@ -101,6 +107,8 @@ public:
     virtual double price_output() const { return 0; }
     // False while a circuit breaker has this provider open (skip it, try the next tier).
     virtual bool available() const { return true; }
+    // True when call() honours CallOptions::raw_body and CallOptions::model.
+    virtual bool forwards_raw() const { return false; }
     // Runs one chat completion. `request` is an OpenAI body whose "model" is the provider's own
     // model name. If `sink` is set and request["stream"] is true, chunks go to it as they arrive.
     virtual asio::awaitable<ProviderResult> chat(const json& request, const ChunkSink* sink) = 0;

@@ -1,6 +1,7 @@
 #include "providers/remote_provider.h"
 
 #include "providers/openai_stream.h"
+#include "wire/body_rewrite.h"
 
 #include <algorithm>
 #include <random>
@@ -133,6 +134,16 @@ void RemoteProvider::transport_failure(const Call& call, const UpstreamConnectio
 }
 
 asio::awaitable<ProviderResult> RemoteProvider::chat(const json& request, const ChunkSink* sink) {
+    co_return co_await send(request, sink, {}, nullptr);
+}
+
+asio::awaitable<ProviderResult> RemoteProvider::call(const json& request, const ChunkSink* sink, const CallOptions& options) {
+    if (options.endpoint != Endpoint::chat) co_return co_await Provider::call(request, sink, options);
+    co_return co_await send(request, sink, options.raw_body, options.model);
+}
+
+asio::awaitable<ProviderResult> RemoteProvider::send(const json& request, const ChunkSink* sink, std::string_view raw_body,
+                                                     const std::string* model) {
     Call call;
     call.start = Clock::now();
     call.deadline = call.start + cfg_.timeout;
@@ -140,21 +151,30 @@ asio::awaitable<ProviderResult> RemoteProvider::chat(const json& request, const 
     call.url = url_.str() + "/chat/completions";
     call.sink = sink;
 
-    json body = request;
-    if (body.contains("model") && body["model"].is_string()) body["model"] = upstream_model(body["model"].get<std::string>());
-    call.stream = sink != nullptr && body.value("stream", false);
-    if (call.stream) {
-        // Ask for the usage chunk even when the client did not, so cost and token accounting
-        // work for streams too; it is kept from the client if it did not ask.
-        auto so = body.find("stream_options");
-        call.client_wants_usage = so != body.end() && so->is_object() && so->value("include_usage", false);
-        if (!call.client_wants_usage) body["stream_options"]["include_usage"] = true;
-    } else {
-        // No sink to stream to: ask for one complete answer instead.
-        body.erase("stream");
-        body.erase("stream_options");
+    call.stream = sink != nullptr && request.value("stream", false);
+    auto so = request.find("stream_options");
+    call.client_wants_usage = call.stream && so != request.end() && so->is_object() && so->value("include_usage", false);
+    // The fast path: the client's text with the model replaced, when nothing else must change. A
+    // stream asks for the usage chunk even when the client did not, so cost and token accounting
+    // work for streams too (it is kept from the client); a non-streamed call drops "stream" and
+    // "stream_options", so a body carrying either takes the slow path.
+    if (!raw_body.empty() && model && (call.stream || (!request.contains("stream") && so == request.end()))) {
+        if (auto text = wire::forward_body(raw_body, upstream_model(*model), call.stream && !call.client_wants_usage))
+            call.payload = std::move(*text);
     }
-    call.payload = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (call.payload.empty()) {
+        json body = request;
+        if (model) body["model"] = upstream_model(*model);
+        else if (body.contains("model") && body["model"].is_string()) body["model"] = upstream_model(body["model"].get<std::string>());
+        if (call.stream) {
+            if (!call.client_wants_usage) body["stream_options"]["include_usage"] = true;
+        } else {
+            // No sink to stream to: ask for one complete answer instead.
+            body.erase("stream");
+            body.erase("stream_options");
+        }
+        call.payload = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    }
 
     ProviderResult r;
     bool got_slot = co_await limiter_.acquire(call.deadline);
@@ -275,7 +295,7 @@ asio::awaitable<void> RemoteProvider::attempt(const Call& call, ProviderResult& 
     }
     json parsed = json::parse(body, nullptr, false);
     std::string why = parsed.is_discarded() ? "not JSON: " + body.substr(0, 200) : "";
-    if (why.empty()) read_completion(parsed, r, why);
+    if (why.empty()) read_completion(std::move(parsed), r, why);
     if (!why.empty()) {
         r.error = who + "returned an invalid response: " + why;
         co_return;

@@ -36,6 +36,10 @@ public:
     // status for HTTP errors, 499 when the sink reported the client gone). Runs on the caller's
     // executor, so chunks reach the sink on the same executor as the client connection.
     asio::awaitable<ProviderResult> chat(const json& request, const ChunkSink* sink) override;
+    // chat() with CallOptions: with options.raw_body set, the client's body text is forwarded
+    // with only "model" replaced (and include_usage added to streams), when that can be done exactly.
+    asio::awaitable<ProviderResult> call(const json& request, const ChunkSink* sink, const CallOptions& options) override;
+    bool forwards_raw() const override { return true; }
 
     // Health check: GET {base_url}/models. Reachable (any status below 500) closes the breaker,
     // anything else counts as a failure.
@@ -54,6 +58,8 @@ public:
 private:
     struct Call;
     struct Attempt;
+    asio::awaitable<ProviderResult> send(const json& request, const ChunkSink* sink, std::string_view raw_body,
+                                         const std::string* model);
     asio::awaitable<void> attempt(const Call& call, ProviderResult& r, Attempt& a);
     asio::awaitable<void> read_stream(const Call& call, UpstreamConnection& conn, ProviderResult& r, Attempt& a);
     http::request<http::string_body> make_request(http::verb verb, const std::string& target, const std::string& body,

@@ -3,6 +3,7 @@
 #include "config/config.h"
 #include "engine/engine_error.h"
 #include "engine/model_pool.h"
+#include "router/embedding_cache.h"
 
 #include <algorithm>
 #include <chrono>
@@ -264,29 +265,60 @@ std::string text_for_embedding(const std::string& prompt, std::size_t max_chars)
     return prompt.substr(0, head) + "\n...\n" + prompt.substr(tail_start);
 }
 
-Embedder pool_embedder(ModelPool& pool, const std::string& model) {
-    return [&pool, model](const std::vector<std::string>& texts) {
-        ModelLease lease = pool.acquire(model);
-        std::vector<std::string> inputs;
-        for (const auto& t : texts) inputs.push_back(text_for_embedding(t));
-        int tokens = 0;
-        try {
-            return lease->embed(inputs, tokens);
-        } catch (const EngineError& e) {
-            if (e.kind != EngineErrorKind::context_overflow) throw;
-        }
-        // Code and digits tokenise densely, so a text may still overflow: embed one at a time,
-        // halving the character budget of the one that does not fit.
-        std::vector<std::vector<float>> out;
-        for (const auto& t : texts) {
-            for (std::size_t budget = 1024;; budget /= 2) {
-                try {
-                    out.push_back(std::move(lease->embed({text_for_embedding(t, budget)}, tokens).front()));
-                    break;
-                } catch (const EngineError& e) {
-                    if (e.kind != EngineErrorKind::context_overflow || budget < 64) throw;
-                }
+namespace {
+
+// Runs the model on texts that are already text_for_embedding's output.
+std::vector<std::vector<float>> embed_with_pool(ModelPool& pool, const std::string& model, const std::vector<std::string>& texts,
+                                                const std::vector<std::string>& originals) {
+    ModelLease lease = pool.acquire(model);
+    int tokens = 0;
+    try {
+        return lease->embed(texts, tokens);
+    } catch (const EngineError& e) {
+        if (e.kind != EngineErrorKind::context_overflow) throw;
+    }
+    // Code and digits tokenise densely, so a text may still overflow: embed one at a time,
+    // halving the character budget of the one that does not fit.
+    std::vector<std::vector<float>> out;
+    for (const auto& t : originals) {
+        for (std::size_t budget = 1024;; budget /= 2) {
+            try {
+                out.push_back(std::move(lease->embed({text_for_embedding(t, budget)}, tokens).front()));
+                break;
+            } catch (const EngineError& e) {
+                if (e.kind != EngineErrorKind::context_overflow || budget < 64) throw;
             }
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+Embedder pool_embedder(ModelPool& pool, const std::string& model) {
+    // Repeated prompts skip the model (router/embedding_cache.h); the cache follows the file.
+    const ModelSpec* spec = pool.config().find_model(model);
+    auto cache = spec ? std::make_shared<EmbeddingCache>(spec->file, kEmbeddingCacheEntries) : nullptr;
+    return [&pool, model, cache](const std::vector<std::string>& texts) {
+        std::vector<std::vector<float>> out(texts.size());
+        std::vector<std::string> keys, missing_keys, missing_texts;
+        std::vector<std::size_t> missing;
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            keys.push_back(text_for_embedding(texts[i]));
+            std::optional<std::vector<float>> hit = cache ? cache->get(keys.back()) : std::nullopt;
+            if (hit) {
+                out[i] = std::move(*hit);
+            } else {
+                missing.push_back(i);
+                missing_keys.push_back(keys.back());
+                missing_texts.push_back(texts[i]);
+            }
+        }
+        if (missing.empty()) return out;
+        auto vectors = embed_with_pool(pool, model, missing_keys, missing_texts);
+        for (std::size_t j = 0; j < missing.size() && j < vectors.size(); ++j) {
+            if (cache) cache->put(missing_keys[j], vectors[j]);
+            out[missing[j]] = std::move(vectors[j]);
         }
         return out;
     };

@@ -83,7 +83,10 @@ std::string text_for_embedding(const std::string& prompt, std::size_t max_chars 
 
 // Embeds with a model of the pool (acquired per call, so the pool's keep-alive and eviction
 // apply), through text_for_embedding. Inputs still too long for the model's context are
-// shortened and retried instead of failing. Blocking.
+// shortened and retried instead of failing. The vectors of the last kEmbeddingCacheEntries
+// distinct texts are kept (router/embedding_cache.h: emptied when the model file changes), so a
+// repeated prompt costs a lookup instead of a model run. Blocking.
+inline constexpr std::size_t kEmbeddingCacheEntries = 1024;   // ~1.6 MB at 384 dimensions
 Embedder pool_embedder(ModelPool& pool, const std::string& model);
 
 struct Evaluation {

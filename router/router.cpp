@@ -346,28 +346,39 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
         const bool checking = route.cascade.enabled && !last && !fallback && rc.endpoint == providers::Endpoint::chat;
         PiiRedactor redactor;
         const bool redact = route.redact_pii && !p->is_local();
-        json body = request;
-        body["model"] = tier.model;
-        body.erase("metadata");
         // A checked tier is buffered (its answer may be thrown away); so is a redacted one, whose
         // placeholders must be restored before the client sees the text.
         const bool live = client_stream && sink && !checking && !redact;
-        if (client_stream && !live) {
-            body["stream"] = false;
-            body.erase("stream_options");
-        }   // otherwise as the client sent it, so the provider's parser judges it (a bad "stream" is a 400)
-        if (checking && route.cascade.min_mean_logprob > -1e30f) body["logprobs"] = true;
-        if (checking && route.cascade.min_token_logprob > -1e30f) body["logprobs"] = true;
-        if (redact) {
-            redact_messages(body, redactor);
-            out.trace.push_back({{"step", "redact"}, {"tier", tier.name}, {"values", redactor.count()}});
+        // Nothing to change but "model": a provider that can forwards the client's own text (no
+        // copy of the body here, no re-serialisation there).
+        const bool forward_raw = !rc.raw_body.empty() && p->forwards_raw() && !checking && !redact &&
+                                 (!client_stream || live) && !request.contains("metadata");
+        json body;
+        if (!forward_raw) {
+            body = request;
+            body["model"] = tier.model;
+            body.erase("metadata");
+            if (client_stream && !live) {
+                body["stream"] = false;
+                body.erase("stream_options");
+            }   // otherwise as the client sent it, so the provider's parser judges it (a bad "stream" is a 400)
+            if (checking && route.cascade.min_mean_logprob > -1e30f) body["logprobs"] = true;
+            if (checking && route.cascade.min_token_logprob > -1e30f) body["logprobs"] = true;
+            if (redact) {
+                redact_messages(body, redactor);
+                out.trace.push_back({{"step", "redact"}, {"tier", tier.name}, {"values", redactor.count()}});
+            }
         }
         progress.tier = &tier;
         progress.provider = p;
         providers::CallOptions call;
         call.endpoint = rc.endpoint;
         call.cancel = rc.cancel;
-        providers::ProviderResult r = co_await p->call(body, live ? sink : nullptr, call);
+        if (forward_raw) {
+            call.raw_body = rc.raw_body;
+            call.model = &tier.model;
+        }
+        providers::ProviderResult r = co_await p->call(forward_raw ? request : body, live ? sink : nullptr, call);
         charge(out, tier.provider, tier.model, r, *p);
         if (r.status >= 400) {
             out.trace.push_back({{"step", "call"}, {"tier", tier.name}, {"status", r.status}, {"error", r.error}});

@@ -62,6 +62,9 @@ struct RequestContext {
     bool cache_bypass = false;           // X-Switchyard-Cache: bypass
     providers::Endpoint endpoint = providers::Endpoint::chat;   // /v1/chat/completions or /v1/completions
     std::shared_ptr<providers::Cancellation> cancel;            // set when the client can go away mid-call
+    // The text the request body was parsed from, when the caller has it ("" otherwise): a remote
+    // tier is then sent that text with only "model" replaced (providers::CallOptions::raw_body).
+    std::string_view raw_body;
 };
 
 class Router {

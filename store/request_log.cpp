@@ -32,6 +32,9 @@ constexpr const char* kColumns =
     "prompt_tokens, completion_tokens, cached_tokens, latency_ms, ttft_ms, cost, finish_reason, error, prompt, answer, tier";
 
 constexpr int kColumnCount = 23;  // entries in kColumns; read_entry reads 0 .. kColumnCount-1
+// How long the writer gathers entries before a transaction: an entry is still committed within
+// about a millisecond (store/request_log.h).
+constexpr auto kGroupWindow = std::chrono::milliseconds(1);
 
 void check(sqlite3* db, int rc, const std::string& what) {
     if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -131,6 +134,7 @@ RequestLog::~RequestLog() {
     }
     cv_.notify_all();
     if (writer_.joinable()) writer_.join();
+    sqlite3_finalize(insert_);
     sqlite3_close(read_db_);
     sqlite3_close(write_db_);
 }
@@ -182,6 +186,11 @@ void RequestLog::writer_loop() {
             writer_idle_ = true;
             cv_.wait(lock, [&] { return stopping_ || flush_wanted_ || !queue_.empty(); });
             writer_idle_ = false;
+            // Woken by the first entry after a quiet spell: let the entries of the next moment
+            // join it, so a busy server commits one transaction per window instead of one per
+            // request (each costs WAL writes and file locks, a large share of the
+            // gateway's CPU per request). flush() and shutdown do not wait.
+            cv_.wait_for(lock, kGroupWindow, [&] { return stopping_ || flush_wanted_; });
         }
         flush_wanted_ = false;
         if (queue_.empty()) {
@@ -225,18 +234,29 @@ void RequestLog::writer_loop() {
 
 void RequestLog::write_batch(std::vector<RequestLogEntry>& batch) {
     check(write_db_, sqlite3_exec(write_db_, "BEGIN", nullptr, nullptr, nullptr), "begin");
-    Stmt st(write_db_, std::string("INSERT OR REPLACE INTO requests (") + kColumns +
-                           ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    for (const auto& e : batch) {
-        sqlite3_reset(st.s);
-        st.text(1, e.id); st.real(2, e.ts); st.text(3, e.api_key); st.text(4, e.endpoint);
-        st.text(5, e.model_requested); st.text(6, e.model); st.text(7, e.route); st.text(8, e.trace);
-        st.text(9, e.models_tried); st.integer(10, e.escalations); st.text(11, e.task_class); st.integer(12, e.status);
-        st.integer(13, e.prompt_tokens); st.integer(14, e.completion_tokens); st.integer(15, e.cached_tokens);
-        st.real(16, e.latency_ms); st.real(17, e.ttft_ms); st.real(18, e.cost); st.text(19, e.finish_reason);
-        st.text(20, e.error); st.text(21, e.prompt); st.text(22, e.answer); st.text(23, e.tier);
-        st.step();
+    // Prepared once (by the writer thread, its only user): preparing a 23-column INSERT cost
+    // about as much as writing a small batch.
+    if (!insert_) {
+        const std::string sql = std::string("INSERT OR REPLACE INTO requests (") + kColumns +
+                                ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        check(write_db_, sqlite3_prepare_v3(write_db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &insert_, nullptr), "prepare");
     }
+    sqlite3_stmt* s = insert_;
+    auto text = [s](int i, const std::string& v) { sqlite3_bind_text(s, i, v.c_str(), static_cast<int>(v.size()), SQLITE_STATIC); };
+    for (const auto& e : batch) {
+        sqlite3_reset(s);
+        text(1, e.id); sqlite3_bind_double(s, 2, e.ts); text(3, e.api_key); text(4, e.endpoint);
+        text(5, e.model_requested); text(6, e.model); text(7, e.route); text(8, e.trace);
+        text(9, e.models_tried); sqlite3_bind_int64(s, 10, e.escalations); text(11, e.task_class); sqlite3_bind_int64(s, 12, e.status);
+        sqlite3_bind_int64(s, 13, e.prompt_tokens); sqlite3_bind_int64(s, 14, e.completion_tokens); sqlite3_bind_int64(s, 15, e.cached_tokens);
+        sqlite3_bind_double(s, 16, e.latency_ms); sqlite3_bind_double(s, 17, e.ttft_ms); sqlite3_bind_double(s, 18, e.cost); text(19, e.finish_reason);
+        text(20, e.error); text(21, e.prompt); text(22, e.answer); text(23, e.tier);
+        const int rc = sqlite3_step(s);   // SQLITE_STATIC: the entry outlives the step
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE) sqlite3_clear_bindings(s);
+        check(write_db_, rc, "step");
+    }
+    sqlite3_clear_bindings(s);   // no pointers into the batch stay bound after it is gone
     check(write_db_, sqlite3_exec(write_db_, "COMMIT", nullptr, nullptr, nullptr), "commit");
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace switchyard {
 
@@ -60,6 +61,7 @@ private:
 
     std::filesystem::path path_;
     sqlite3* write_db_ = nullptr;
+    sqlite3_stmt* insert_ = nullptr;     // the writer thread's INSERT, prepared once
     sqlite3* read_db_ = nullptr;
     std::mutex read_mu_;
     mutable std::mutex mu_;

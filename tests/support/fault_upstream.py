@@ -36,6 +36,7 @@ whole name). Behaviours:
   tools            streams (or returns) a get_weather tool call, arguments in fragments
   echo             the answer's content is the JSON of the request body it received
   echo-headers     the answer's content is the JSON of the request headers it received
+  echo-raw         the answer's content is the request body exactly as received (its bytes)
   hangup-after     answers like ok (keep-alive headers and all), then closes the connection
                    without saying so: the next request on it finds a dead kept-alive socket
 """
@@ -179,6 +180,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error_json(400, "body is not a JSON object", "invalid_request_error")
             return
         try:
+            self.raw = raw
             self.chat(body, headers)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client went away: that is a test's business
@@ -216,6 +218,8 @@ class Handler(BaseHTTPRequestHandler):
             text = json.dumps(body)
         elif behaviour == "echo-headers":
             text = json.dumps(headers)
+        elif behaviour == "echo-raw":
+            text = self.raw.decode()
         else:
             text = "hello from upstream"
 

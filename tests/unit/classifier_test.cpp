@@ -3,6 +3,7 @@
 #include "config/config.h"
 #include "engine/model_pool.h"
 #include "router/classifier.h"
+#include "router/embedding_cache.h"
 
 #include <gtest/gtest.h>
 
@@ -348,4 +349,44 @@ TEST(Classifier, RealMiniLmHeldOutAccuracy) {
                 big_ev.classify_us[big_ev.classify_us.size() / 2], big_ev.classify_us[big_ev.classify_us.size() * 99 / 100]);
     RecordProperty("held_out_accuracy", std::to_string(ev.accuracy()));
     EXPECT_GE(ev.accuracy(), 0.8);
+}
+
+// Cached embeddings belong to one version of the model file: replacing or rewriting it empties
+// the cache, so a new model never answers with the old model's vectors.
+TEST(EmbeddingCache, ForgetsVectorsWhenTheModelFileChanges) {
+    const auto dir = std::filesystem::temp_directory_path() / ("sy-embcache-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto file = dir / "model.gguf";
+    { std::ofstream(file) << "version 1"; }
+    EmbeddingCache cache(file, 2);
+    cache.put("hello", {1.0f, 0.0f});
+    auto hit = cache.get("hello");
+    ASSERT_TRUE(hit.has_value());
+    EXPECT_EQ(*hit, (std::vector<float>{1.0f, 0.0f}));
+    EXPECT_FALSE(cache.get("other").has_value());
+
+    { std::ofstream(file) << "version 2, longer"; }   // rewritten in place
+    EXPECT_FALSE(cache.get("hello").has_value());
+    EXPECT_EQ(cache.size(), 0u);
+
+    cache.put("hello", {0.0f, 1.0f});
+    ASSERT_TRUE(cache.get("hello").has_value());
+    const auto replacement = dir / "model.gguf.new";   // replaced by rename: same size, new inode
+    { std::ofstream(replacement) << "version 2, LONGER"; }
+    std::filesystem::rename(replacement, file);
+    EXPECT_FALSE(cache.get("hello").has_value());
+
+    cache.put("a", {1});
+    cache.put("b", {2});
+    ASSERT_TRUE(cache.get("a").has_value());   // a is now the most recent
+    cache.put("c", {3});                       // evicts b, the least recently used
+    EXPECT_TRUE(cache.get("a").has_value());
+    EXPECT_FALSE(cache.get("b").has_value());
+    EXPECT_TRUE(cache.get("c").has_value());
+
+    std::filesystem::remove(file);             // no file: nothing is served or stored
+    EXPECT_FALSE(cache.get("a").has_value());
+    cache.put("d", {4});
+    EXPECT_EQ(cache.size(), 0u);
+    std::filesystem::remove_all(dir);
 }

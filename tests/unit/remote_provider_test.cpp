@@ -609,3 +609,71 @@ TEST_F(RemoteProviderTest, HttpsVerifiesTheServerCertificate) {
 }
 
 }  // namespace
+
+namespace {
+
+// The client's own text, forwarded with only "model" replaced (CallOptions::raw_body): every
+// other byte arrives as sent (key order, spelling of numbers, escapes, unknown fields).
+TEST_F(RemoteProviderTest, ForwardedBodyKeepsEveryClientFieldAndChangesOnlyTheModel) {
+    auto cfg = config();
+    cfg.models = {{"tier-model", "echo-raw"}};
+    RemoteProvider p(io_.get_executor(), cfg);
+    const std::string text =
+        R"({"model": "my-route",  "messages":[{"role":"user","content":"caf\u00e9 \"q\" {model}","model":"inner"}],)"
+        R"( "temperature":1.0e0, "top_p": 0.90, "x_vendor_field": {"model": [1, 2, {"a": null}]}, "seed": 7})";
+    json req = json::parse(text);
+    const std::string tier_model = "tier-model";
+    CallOptions opt;
+    opt.raw_body = text;
+    opt.model = &tier_model;
+    auto r = run(p.call(req, nullptr, opt));
+    ASSERT_EQ(r.status, 200) << r.error;
+    std::string expected = text;
+    expected.replace(expected.find("\"my-route\""), std::string("\"my-route\"").size(), "\"echo-raw\"");
+    EXPECT_EQ(r.content, expected);
+    // The same fields a parse-and-dump would have sent, so the upstream sees the same request.
+    json want = req;
+    want["model"] = "echo-raw";
+    EXPECT_EQ(json::parse(r.content), want);
+}
+
+TEST_F(RemoteProviderTest, ForwardedStreamAsksForUsageAndKeepsTheRest) {
+    auto cfg = config();
+    cfg.models = {{"tier-model", "echo-raw"}};
+    RemoteProvider p(io_.get_executor(), cfg);
+    const std::string text = R"({"stream": true, "model":"r", "messages": [], "n": 1})";
+    json req = json::parse(text);
+    const std::string tier_model = "tier-model";
+    CallOptions opt;
+    opt.raw_body = text;
+    opt.model = &tier_model;
+    Collector c;
+    auto r = run(p.call(req, &c.sink, opt));
+    ASSERT_EQ(r.status, 200) << r.error;
+    json seen = json::parse(r.content);
+    json want = req;
+    want["model"] = "echo-raw";
+    want["stream_options"] = {{"include_usage", true}};
+    EXPECT_EQ(seen, want);
+    for (const auto& ch : c.chunks) EXPECT_FALSE(ch.contains("usage")) << "usage asked for on the client's behalf stays hidden";
+}
+
+// Bodies that need more than the model changed take the parsed copy, as before.
+TEST_F(RemoteProviderTest, BodiesThatNeedMoreThanTheModelChangedAreReserialised) {
+    auto cfg = config();
+    cfg.models = {{"tier-model", "echo"}};
+    RemoteProvider p(io_.get_executor(), cfg);
+    const std::string text = R"({"model":"r","stream":true,"messages":[]})";   // streamed, but no sink
+    json req = json::parse(text);
+    const std::string tier_model = "tier-model";
+    CallOptions opt;
+    opt.raw_body = text;
+    opt.model = &tier_model;
+    auto r = run(p.call(req, nullptr, opt));
+    ASSERT_EQ(r.status, 200) << r.error;
+    json seen = json::parse(r.content);
+    EXPECT_EQ(seen["model"], "echo");
+    EXPECT_FALSE(seen.contains("stream"));
+}
+
+}  // namespace
