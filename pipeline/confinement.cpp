@@ -125,6 +125,11 @@ std::vector<std::string> check_param_paths(const PipelineDefinition& def, const 
             if (n.type != type || !n.params.is_object() || !n.params.contains(key) || !n.params[key].is_string()) continue;
             const std::string value = n.params[key].get<std::string>();
             if (value.empty()) continue;
+            if (value.find("://") != std::string::npos) {   // a postgresql:// index: a host to connect to
+                problems.push_back("node '" + n.id + "': param '" + key + "': a database URL can only be written in a "
+                                   "configured pipeline file (pipelines.files), not in YAML sent over HTTP");
+                continue;
+            }
             try {
                 confine_path(value, def.base_dir, rules, "param '" + key + "'");
             } catch (const AccessDenied& e) {

@@ -181,7 +181,7 @@ def test_specialist_file_outside_models_dir_is_refused(admin_srv, file):
     assert str(d) not in err["message"], err    # the server's own folders are not shown
 
 
-@pytest.mark.parametrize("db", ["/tmp/sy-e2e-evil.db", "../../sy-e2e-evil.db"])
+@pytest.mark.parametrize("db", ["/tmp/sy-e2e-evil.db", "../../sy-e2e-evil.db", "postgresql://127.0.0.1:5432/x"])
 def test_pipeline_yaml_sent_over_http_cannot_write_outside_its_folder(admin_srv, db):
     srv, _ = admin_srv
     yaml = INDEX_PIPELINE.format(db=json.dumps(db))
@@ -190,9 +190,10 @@ def test_pipeline_yaml_sent_over_http_cannot_write_outside_its_folder(admin_srv,
     report = json.loads(raw)
     assert not report["ok"]
     text = json.dumps(report["problems"])
-    assert "param 'db'" in text and "pipelines.roots" in text, text
+    setting = "pipelines.files" if "://" in db else "pipelines.roots"
+    assert "param 'db'" in text and setting in text, text
     status, _, raw = srv.request("POST", "/ui/api/pipeline/run", {"yaml": yaml, "inputs": {"q": "x"}}, headers=ADMIN)
-    assert status == 400 and "pipelines.roots" in json.loads(raw)["error"]["message"], raw
+    assert status == 400 and setting in json.loads(raw)["error"]["message"], raw
     assert not os.path.exists("/tmp/sy-e2e-evil.db")
 
 
