@@ -39,6 +39,7 @@ public:
     int reset_bumps(const std::string& route, const std::string& task_class, double ts) override;
     std::vector<BumpRecord> bumps(bool active_only) override;
     StoreStats stats() const override;
+    LogStats log_stats(double since, int max_samples = 20000) override;   // pg_stats.cpp
     // The database is away and the queue is full: new requests would go unlogged. A shorter
     // outage only queues (and /health shows it).
     bool failing() const override;
