@@ -68,6 +68,7 @@ private:
     std::deque<RequestLogEntry> queue_;
     std::deque<SpendEvent> spend_queue_;
     std::uint64_t enqueued_ = 0, written_ = 0, dropped_ = 0, retries_ = 0;
+    std::size_t in_flight_ = 0;          // the writer's current batch, out of the queues
     bool connected_ = true;
     bool stopping_ = false;
     std::uint64_t flush_target_ = 0;     // flush() waits until this many are stored or dropped
