@@ -15,10 +15,10 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 long=0
 if [ "${1:-}" = --long ]; then long=1; shift; fi
-all=(fuzz_chat_request fuzz_sse_stream fuzz_config fuzz_pipeline fuzz_template fuzz_pii fuzz_chat_template)
+all=(fuzz_chat_request fuzz_sse_stream fuzz_anthropic_stream fuzz_config fuzz_pipeline fuzz_template fuzz_pii fuzz_chat_template)
 targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 # Inputs per target in the CI run: about 5 s each on a quiet 2-core machine.
-declare -A ci_runs=([fuzz_chat_request]=40000 [fuzz_sse_stream]=30000 [fuzz_config]=20000
+declare -A ci_runs=([fuzz_chat_request]=40000 [fuzz_sse_stream]=30000 [fuzz_anthropic_stream]=30000 [fuzz_config]=20000
                     [fuzz_pipeline]=12000 [fuzz_template]=150000 [fuzz_pii]=30000 [fuzz_chat_template]=600)
 
 cxx=""

@@ -155,6 +155,13 @@ def test_anthropic_clients_reach_an_anthropic_tier(gateway):
     assert final.content[0].text and final.usage.output_tokens > 0
 
 
+def test_the_responses_api_reaches_an_anthropic_tier(gw):
+    r = gw.responses.create(model="claude-only", input="Say hello.", instructions="You are terse.", max_output_tokens=8,
+                            temperature=0)
+    assert r.status in ("completed", "incomplete") and r.output_text
+    assert 0 < r.usage.output_tokens <= 8 and r.usage.input_tokens > 0
+
+
 def test_upstream_errors_come_back_in_the_clients_shape(gateway, gw):
     with pytest.raises(openai.NotFoundError) as e:
         gw.chat.completions.create(model="claude-missing", messages=PROVE, max_tokens=4)

@@ -132,6 +132,12 @@ def test_a_paraphrase_hits_the_semantic_cache_and_a_different_question_misses(se
     assert para.headers["x-switchyard-cache"] == "semantic_hit", step
     assert para.parse().choices[0].message.content == first.parse().choices[0].message.content
     assert step["result"] == "hit" and step["class"] == "faq" and step["similarity"] >= 0.8
+    # Streamed, the semantic hit is replayed as chunks.
+    raw = client(semantic, ALICE).chat.completions.with_raw_response.create(
+        model="auto", messages=[{"role": "system", "content": "Answer in a few words."}, {"role": "user", "content": "Tell me France's capital city."}],
+        max_tokens=8, temperature=0, stream=True, extra_headers={"X-Switchyard-Task": "faq"})
+    assert raw.headers["x-switchyard-cache"] == "semantic_hit"
+    assert "".join(c.choices[0].delta.content or "" for c in raw.parse() if c.choices) == first.parse().choices[0].message.content
     other = ask(semantic, DIFFERENT)
     step = semantic_step(semantic, other)
     assert other.headers["x-switchyard-cache"] == "miss"
