@@ -87,10 +87,17 @@ Router::Router(const Config& config, std::unique_ptr<providers::Provider> local,
 
 bool Router::route_by_model(const std::string& route, const RequestFeatures& f, Decision& d) const {
     if (d.by_rule || f.prompt.empty()) return false;
-    auto it = learned_.find(route);
-    if (it == learned_.end()) return false;
+    const RouteLearnedRouter* learned = nullptr;
+    const Embedder* embed = nullptr;
+    {
+        std::shared_lock lock(routes_mu_);
+        auto it = learned_.find(route);
+        if (it == learned_.end()) return false;
+        learned = it->second.router.get();   // kept alive by retired_learned_ if install_route replaces it
+        embed = &it->second.embed;
+    }
     try {
-        auto pick = it->second.router->decide(it->second.embed({f.prompt}).front(), f.prompt);
+        auto pick = learned->decide((*embed)({f.prompt}).front(), f.prompt);
         d.trace.push_back(pick.trace);
         d.tier = pick.tier;
         return true;
@@ -98,6 +105,11 @@ bool Router::route_by_model(const std::string& route, const RequestFeatures& f, 
         d.trace.push_back({{"step", "learned_router"}, {"error", e.what()}});
         return false;
     }
+}
+
+bool Router::embeds(const std::string& route) const {
+    std::shared_lock lock(routes_mu_);
+    return classifiers_.count(route) > 0 || learned_.count(route) > 0;
 }
 
 void Router::classify(const std::string& route, const RequestFeatures& f, Decision& d) const {
@@ -238,7 +250,7 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
     auto f = extract_features(request, rc.task_header);
     const bool local_only = route.local_only || f.local_only || rc.local_only;
     Decision d = policy.decide(f);
-    if (blocking_ && classifiers_.count(route.name) && !out.direct) {
+    if (blocking_ && !out.direct && embeds(route.name)) {
         auto job = [&] { classify(route.name, f, d); return true; };  // embedding blocks: off the I/O thread
         co_await switchyard::offload(*blocking_, job);
     } else {
