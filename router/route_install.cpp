@@ -39,11 +39,10 @@ void Router::install_route(const RouteSpec& route, const Config& config) {
         classifiers_.erase(it);
     }
     if (classified) classifiers_.emplace(route.name, std::move(*classified));
-    if (auto it = learned_.find(route.name); it != learned_.end()) {
-        retired_learned_.push_back(std::move(it->second));
-        learned_.erase(it);
-    }
-    if (learned) learned_.emplace(route.name, std::move(*learned));
+    // Readers copy the embedder and decide under routes_mu_ (Router::route_by_model), so the
+    // learned router can be replaced in place, without keeping the old one alive.
+    if (learned) learned_.insert_or_assign(route.name, std::move(*learned));
+    else learned_.erase(route.name);
 }
 
 }  // namespace switchyard::router

@@ -101,7 +101,7 @@ private:
     Embedder semantic_embed_;            // cache.semantic.model on the pool (empty: no semantic cache)
     std::map<std::string, std::unique_ptr<RoutePolicy>> policies_;
     std::map<std::string, std::unique_ptr<RoutePolicy>> model_routes_;   // model names and aliases: one local tier
-    // install_route swaps entries of policies_, classifiers_ and learned_ under this lock and keeps the
+    // install_route swaps entries of policies_ and classifiers_ under this lock and keeps the
     // replaced ones alive in retired_*, because in-flight requests still hold references to them.
     mutable std::shared_mutex routes_mu_;
     std::vector<std::unique_ptr<RoutePolicy>> retired_policies_;
@@ -119,10 +119,7 @@ private:
         std::unique_ptr<RouteLearnedRouter> router;
         Embedder embed;
     };
-    std::map<std::string, Learned> learned_;        // swapped by install_route under routes_mu_, like classifiers_
-    std::vector<Learned> retired_learned_;
-    // Whether the route has an embedding step (learned router or classifier): it blocks, so it is offloaded.
-    bool embeds(const std::string& route) const;
+    std::map<std::string, Learned> learned_;
     // The learned router, when the route has one and no rule decided; true when it picked the tier.
     bool route_by_model(const std::string& route, const RequestFeatures& f, Decision& d) const;
     asio::thread_pool* blocking_ = nullptr;
