@@ -2,8 +2,9 @@
 // class, `switchyard distil promote --url`) into the running server: the model joins the pool,
 // the route gets its tier and rule (config/specialists.h), and the overlay file named by the
 // config's `specialists:` key records it, so a restart keeps it. GET lists what was promoted.
-// Only with `specialists:` configured; behind the API key when one is set; files only from
-// models_dir or the overlay's folder; responses name files, never absolute paths.
+// Only with `specialists:` configured; POST needs the admin role when keys are set (it loads a
+// model and rewrites the overlay); files only from models_dir or the overlay's folder, symlinks
+// resolved; responses name files, never absolute paths.
 #include "wire/request_parsing.h"
 #include "api/server_context.h"
 #include "config/specialists.h"
@@ -56,7 +57,8 @@ std::string promote(ServerContext& ctx, const json& body) {
     s.manifest = text_field(body, "manifest", false);
     const ModelSpec spec = specialist_model(s, cfg);
     if (!inside_roots(cfg, spec.file))
-        throw ApiError::bad_request("'file' must be inside models_dir or the specialists file's folder", "file");
+        throw ApiError::bad_request("'file' " + s.file.string() + " is outside the model folders: it must resolve (symlinks "
+                                    "included) to a file under models_dir or the folder of the specialists file", "file");
     if (!fs::is_regular_file(spec.file)) throw ApiError::bad_request("no model file " + spec.file.filename().string(), "file");
     if (!ctx.router) throw ApiError::make(404, "not_found_error", "route_not_found", "No route named '" + s.route + "'", "route");
     std::lock_guard lock(overlay_mu);
@@ -103,8 +105,9 @@ std::string listing(ServerContext& ctx) {
 
 void register_admin_routes(HttpServer& http, ServerContext& ctx) {
     http.route(http::verb::post, "/v1/admin/specialists", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/v1/admin/specialists", req);
+        RequestRecord rec(ctx, "/v1/admin/specialists", req, ex);
         std::optional<ApiError> failure = check_auth(ctx, req);
+        if (!failure) failure = check_admin(ctx, req);
         std::string answer;
         if (!failure) {
             auto job = [&ctx, &req]() -> std::pair<std::string, std::optional<ApiError>> {
@@ -124,7 +127,7 @@ void register_admin_routes(HttpServer& http, ServerContext& ctx) {
     });
 
     http.route(http::verb::get, "/v1/admin/specialists", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/v1/admin/specialists", req);
+        RequestRecord rec(ctx, "/v1/admin/specialists", req, ex);
         std::optional<ApiError> failure = check_auth(ctx, req);
         std::string answer;
         if (!failure) {

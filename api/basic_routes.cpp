@@ -87,7 +87,7 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx) {
     });
 
     http.route(http::verb::get, "/v1/models", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/v1/models", req);
+        RequestRecord rec(ctx, "/v1/models", req, ex);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         json data = json::array();
         for (const auto& m : ctx.pool.status()) data.push_back(model_json(ctx, m));
@@ -99,7 +99,7 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx) {
     });
 
     http.route_prefix(http::verb::get, "/v1/models/", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/v1/models/{id}", req);
+        RequestRecord rec(ctx, "/v1/models/{id}", req, ex);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         std::string path(req.target());
         std::string id = path.substr(std::string("/v1/models/").size());
@@ -116,7 +116,7 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx) {
     });
 
     http.route(http::verb::post, "/v1/embeddings", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/v1/embeddings", req);
+        RequestRecord rec(ctx, "/v1/embeddings", req, ex);
         std::optional<ApiError> failure = check_auth(ctx, req);
         json resp;
         if (!failure) {

@@ -133,6 +133,12 @@ json replay_chunk(const router::RouteOutcome& out) {
     return {{"choices", json::array({{{"index", 0}, {"delta", delta}}})}};
 }
 
+std::string typed_events(const std::vector<json>& events) {
+    std::string out;
+    for (const auto& ev : events) out += wire::sse_typed_event(ev);
+    return out;
+}
+
 asio::awaitable<bool> write_events(Exchange& ex, const std::vector<json>& events) {
     for (const auto& ev : events)
         if (!co_await ex.write_stream(wire::sse_typed_event(ev))) co_return false;

@@ -49,5 +49,7 @@ ApiError outcome_error(const router::RouteOutcome& out);
 json replay_chunk(const router::RouteOutcome& out);
 // Writes typed SSE events (Responses, Messages); false once the client is gone.
 asio::awaitable<bool> write_events(Exchange& ex, const std::vector<json>& events);
+// The same events as one string, for Exchange::end_stream (a stream's closing events).
+std::string typed_events(const std::vector<json>& events);
 
 }  // namespace switchyard::api

@@ -110,7 +110,7 @@ std::string reset_done(ServerContext& ctx, const std::string& route, const std::
 
 void register_feedback_routes(HttpServer& http, ServerContext& ctx) {
     http.route(http::verb::post, "/v1/feedback", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/v1/feedback", req);
+        RequestRecord rec(ctx, "/v1/feedback", req, ex);
         std::optional<ApiError> failure = check_auth(ctx, req);
         Feedback fb;
         if (!failure) {
@@ -128,14 +128,14 @@ void register_feedback_routes(HttpServer& http, ServerContext& ctx) {
     });
 
     http.route(http::verb::get, "/v1/route/bumps", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/v1/route/bumps", req);
+        RequestRecord rec(ctx, "/v1/route/bumps", req, ex);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         rec.status = 200;
         co_await respond_json(ex, 200, bumps_list(ctx));
     });
 
     http.route(http::verb::delete_, "/v1/route/bumps", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/v1/route/bumps", req);
+        RequestRecord rec(ctx, "/v1/route/bumps", req, ex);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         if (auto err = check_admin(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         std::string route = query_param(req.target(), "route"), cls = query_param(req.target(), "class");

@@ -3,6 +3,7 @@
 #include "wire/api_error.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <iostream>
 #include <sys/socket.h>
 
@@ -63,6 +64,7 @@ public:
         res.body() = std::move(body);
         res.prepare_payload();
         status_ = status;
+        run_last_bytes_hook();
         beast::error_code ec;
         stream_.expires_after(kWriteTimeout);
         co_await http::async_write(stream_, res, asio::redirect_error(asio::use_awaitable, ec));
@@ -97,13 +99,25 @@ public:
         co_return !ec;
     }
 
-    asio::awaitable<void> end_stream() override {
+    asio::awaitable<void> end_stream(std::string last) override {
         if (state_->gone) co_return;
+        run_last_bytes_hook();
         beast::error_code ec;
         stream_.expires_after(kWriteTimeout);
-        co_await asio::async_write(stream_, http::make_chunk_last(), asio::redirect_error(asio::use_awaitable, ec));
+        if (!last.empty()) {
+            // One write: the closing events and the terminating chunk.
+            std::string bytes;
+            char size[20];
+            std::snprintf(size, sizeof size, "%zx\r\n", last.size());
+            bytes.append(size).append(last).append("\r\n0\r\n\r\n");
+            co_await asio::async_write(stream_, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
+        } else {
+            co_await asio::async_write(stream_, http::make_chunk_last(), asio::redirect_error(asio::use_awaitable, ec));
+        }
         if (ec) mark_gone();
     }
+
+    void before_last_bytes(std::function<void(int status)> hook) override { last_bytes_hook_ = std::move(hook); }
 
     void on_disconnect(std::function<void()> callback) override {
         state_->callback = std::move(callback);
@@ -124,9 +138,16 @@ public:
             stream_.socket().cancel(ec);
         }
         state_->callback = nullptr;
+        last_bytes_hook_ = nullptr;
     }
 
 private:
+    void run_last_bytes_hook() {
+        if (!last_bytes_hook_) return;
+        auto hook = std::move(last_bytes_hook_);
+        last_bytes_hook_ = nullptr;
+        hook(status_);
+    }
     void mark_gone() {
         if (!state_->gone.exchange(true) && state_->callback) state_->callback();
     }
@@ -136,6 +157,7 @@ private:
     std::map<std::string, std::string> base_headers_;   // CORS headers for an allowed Origin
     int status_ = 0;
     bool watching_ = false;
+    std::function<void(int)> last_bytes_hook_;
     std::shared_ptr<WatchState> state_;
 };
 

@@ -33,7 +33,13 @@ public:
     // Starts a text/event-stream response; returns false if the client is gone.
     virtual asio::awaitable<bool> begin_stream(std::map<std::string, std::string> headers = {}) = 0;
     virtual asio::awaitable<bool> write_stream(std::string data) = 0;
-    virtual asio::awaitable<void> end_stream() = 0;
+    // Ends the stream; `last` (the protocol's closing events, e.g. "data: [DONE]") goes out in the
+    // same write as the terminating chunk, after the before_last_bytes hook ran.
+    virtual asio::awaitable<void> end_stream(std::string last = {}) = 0;
+    // Runs once, right before the bytes that complete the answer are written (a whole response,
+    // or a stream's closing events): the request log records the entry here, so an answered
+    // request is logged even if the process is killed a moment later. Gets the status sent.
+    virtual void before_last_bytes(std::function<void(int status)> hook) = 0;
     // Called (once, on the connection's executor) when the client closes the connection mid-request.
     virtual void on_disconnect(std::function<void()> callback) = 0;
     virtual bool client_gone() const = 0;

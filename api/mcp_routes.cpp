@@ -76,7 +76,7 @@ asio::awaitable<void> reply(Exchange& ex, RequestRecord& rec, int status, const 
 }
 
 asio::awaitable<void> handle_post(ServerContext& ctx, McpSessions& sessions, const Request& req, Exchange& ex) {
-    RequestRecord rec(ctx, "/mcp", req);
+    RequestRecord rec(ctx, "/mcp", req, ex);
     if (!origin_allowed(req)) {
         json body = jsonrpc_error(nullptr, rpc::invalid_request, "Origin '" + header(req, "Origin") + "' is not allowed (only localhost origins)");
         co_await reply(ex, rec, 403, body);
@@ -172,13 +172,13 @@ void register_mcp_routes(HttpServer& http, ServerContext& ctx) {
         co_await handle_post(ctx, *sessions, req, ex);
     });
     http.route(http::verb::get, "/mcp", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/mcp", req);
+        RequestRecord rec(ctx, "/mcp", req, ex);
         json body = jsonrpc_error(nullptr, rpc::invalid_request, "This server sends no server-initiated messages: use POST");
         std::map<std::string, std::string> allow{{"Allow", "POST, DELETE"}};
         co_await reply(ex, rec, 405, body, allow);
     });
     http.route(http::verb::delete_, "/mcp", [&ctx, sessions](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/mcp", req);
+        RequestRecord rec(ctx, "/mcp", req, ex);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         rec.status = sessions->close(header(req, "Mcp-Session-Id")) ? 200 : 404;
         std::map<std::string, std::string> headers{{"x-request-id", rec.id}};

@@ -30,7 +30,7 @@ wire::MessagesRequest parse(const Request& req, bool count_only) {
 }
 
 asio::awaitable<void> handle_messages(ServerContext& ctx, const Request& req, Exchange& ex) {
-    RequestRecord rec(ctx, "/v1/messages", req);
+    RequestRecord rec(ctx, "/v1/messages", req, ex);
     std::optional<ApiError> failure = check_auth(ctx, req);
     wire::MessagesRequest m;
     if (!failure) {
@@ -77,7 +77,8 @@ asio::awaitable<void> handle_messages(ServerContext& ctx, const Request& req, Ex
         rec.status = out.status;
         if (open) {
             std::vector<json> evs = enc.fail(err.status, err.message);
-            if (co_await write_events(ex, evs)) co_await ex.end_stream();
+            std::string closing = typed_events(evs);
+            co_await ex.end_stream(std::move(closing));
         }
         co_return;
     }
@@ -103,7 +104,8 @@ asio::awaitable<void> handle_messages(ServerContext& ctx, const Request& req, Ex
     }
     if (!open) { rec.status = 499; co_return; }
     std::vector<json> last = enc.finish(a, stop_sequence);
-    if (co_await write_events(ex, last)) co_await ex.end_stream();
+    std::string closing = typed_events(last);
+    co_await ex.end_stream(std::move(closing));
 }
 
 // The local model that would read the prompt: the model itself, or for a route its first local
@@ -117,7 +119,7 @@ std::string counting_model(const ServerContext& ctx, const std::string& name) {
 }
 
 asio::awaitable<void> handle_count_tokens(ServerContext& ctx, const Request& req, Exchange& ex) {
-    RequestRecord rec(ctx, "/v1/messages/count_tokens", req);
+    RequestRecord rec(ctx, "/v1/messages/count_tokens", req, ex);
     std::optional<ApiError> failure = check_auth(ctx, req);
     int tokens = 0;
     if (!failure) {

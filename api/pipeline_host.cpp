@@ -80,6 +80,7 @@ void PipelineHost::start_thread(std::shared_ptr<const pipeline::PipelineDefiniti
         opt.stream_node = stream_node;
         opt.access = &access_;
         opt.report_outputs = report_outputs;
+        if (config_.store.enabled()) opt.store_url = config_.store.url;
         opt.on_progress = [&emit](const pipeline::ProgressEvent& ev) { emit(pipeline::to_json(ev)); };
         opt.on_token = [&emit](const std::string& node, const std::string& piece) {
             emit(json{{"event", "token"}, {"node", node}, {"text", piece}});

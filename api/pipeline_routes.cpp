@@ -144,7 +144,7 @@ asio::awaitable<json> run_and_relay(ServerContext& ctx, Exchange& ex, const pipe
 }
 
 asio::awaitable<void> handle_run(ServerContext& ctx, const Request& req, Exchange& ex) {
-    RequestRecord rec(ctx, "/v1/pipelines/{name}/run", req);
+    RequestRecord rec(ctx, "/v1/pipelines/{name}/run", req, ex);
     std::string target(req.target());
     std::string name = target.substr(std::string("/v1/pipelines/").size());
     name = name.substr(0, name.find('?'));
@@ -185,11 +185,9 @@ asio::awaitable<void> handle_run(ServerContext& ctx, const Request& req, Exchang
     rec.status = ok || stream ? 200 : run_failed(result).status;
     if (!ok) rec.fields["error"] = result.value("error", "");
     if (stream) {
-        if (open) {
-            co_await ex.write_stream(sse_event(result_event(result, name)));
-            co_await ex.write_stream(sse_done());
-        }
-        co_await ex.end_stream();
+        std::string last;   // named: GCC 12 double-destroys a ?: temporary inside co_await
+        if (open) last = sse_event(result_event(result, name)) + sse_done();
+        co_await ex.end_stream(std::move(last));
         co_return;
     }
     if (!ok) {
@@ -236,7 +234,7 @@ json pipeline_models(const ServerContext& ctx) {
 }
 
 asio::awaitable<void> handle_pipeline_chat(ServerContext& ctx, const Request& req, Exchange& ex, const json& body) {
-    RequestRecord rec(ctx, "/v1/chat/completions", req);
+    RequestRecord rec(ctx, "/v1/chat/completions", req, ex);
     if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
     const std::string name = body["model"].get<std::string>();
     const auto& def = *ctx.pipelines->find(name);
@@ -282,11 +280,9 @@ asio::awaitable<void> handle_pipeline_chat(ServerContext& ctx, const Request& re
         rec.fields["error"] = err.message;
         if (stream) {
             rec.status = 200;  // the stream had started; the error travels as an event
-            if (open) {
-                co_await ex.write_stream(sse_event(err.body().dump()));
-                co_await ex.write_stream(sse_done());
-            }
-            co_await ex.end_stream();
+            std::string last;   // named: GCC 12 double-destroys a ?: temporary inside co_await
+            if (open) last = sse_event(err.body().dump()) + sse_done();
+            co_await ex.end_stream(std::move(last));
         } else {
             co_await send_error(ex, rec, err);
         }
@@ -295,11 +291,9 @@ asio::awaitable<void> handle_pipeline_chat(ServerContext& ctx, const Request& re
     rec.status = 200;
     if (stream) {
         if (open && !streamed_any && !answer.empty()) open = co_await ex.write_stream(sse_event(content_chunk(head, answer)));
-        if (open) {
-            co_await ex.write_stream(sse_event(final_chunk(head, result)));
-            co_await ex.write_stream(sse_done());
-        }
-        co_await ex.end_stream();
+        std::string last;   // named: GCC 12 double-destroys a ?: temporary inside co_await
+        if (open) last = sse_event(final_chunk(head, result)) + sse_done();
+        co_await ex.end_stream(std::move(last));
         co_return;
     }
     co_await respond_json(ex, 200, chat_response(head, answer, result), headers);
@@ -307,7 +301,7 @@ asio::awaitable<void> handle_pipeline_chat(ServerContext& ctx, const Request& re
 
 void register_pipeline_routes(HttpServer& http, ServerContext& ctx) {
     http.route(http::verb::get, "/v1/pipelines", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/v1/pipelines", req);
+        RequestRecord rec(ctx, "/v1/pipelines", req, ex);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         json data = json::array();
         if (ctx.pipelines)

@@ -22,7 +22,7 @@ asio::awaitable<void> store_response(ServerContext& ctx, const StoredResponse& s
 }
 
 asio::awaitable<void> handle_responses(ServerContext& ctx, const Request& req, Exchange& ex) {
-    RequestRecord rec(ctx, "/v1/responses", req);
+    RequestRecord rec(ctx, "/v1/responses", req, ex);
     std::optional<ApiError> failure = check_auth(ctx, req);
     wire::ResponsesRequest r;
     json chat;
@@ -94,7 +94,8 @@ asio::awaitable<void> handle_responses(ServerContext& ctx, const Request& req, E
         rec.status = out.status;
         if (open) {
             std::vector<json> evs = enc.fail(err.code, err.message);
-            if (co_await write_events(ex, evs)) co_await ex.end_stream();
+            std::string closing = typed_events(evs);
+            co_await ex.end_stream(std::move(closing));
         }
         co_return;
     }
@@ -142,12 +143,13 @@ asio::awaitable<void> handle_responses(ServerContext& ctx, const Request& req, E
         stored.response = last.back()["response"].dump();
         co_await store_response(ctx, stored);
     }
-    if (co_await write_events(ex, last)) co_await ex.end_stream();
+    std::string closing = typed_events(last);
+    co_await ex.end_stream(std::move(closing));
 }
 
 // GET / DELETE /v1/responses/{id}: only the key that created a response may see or delete it.
 asio::awaitable<void> handle_stored(ServerContext& ctx, const Request& req, Exchange& ex, bool remove) {
-    RequestRecord rec(ctx, "/v1/responses/{id}", req);
+    RequestRecord rec(ctx, "/v1/responses/{id}", req, ex);
     if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
     std::string id(req.target());
     if (auto q = id.find('?'); q != std::string::npos) id.resize(q);

@@ -54,7 +54,7 @@ asio::awaitable<void> handle_routed(ServerContext& ctx, const Request& req, Exch
 asio::awaitable<void> handle_completion(ServerContext& ctx, const Request& req, Exchange& ex, const json* parsed,
                                         providers::Endpoint endpoint) {
     const bool text = endpoint == providers::Endpoint::text;
-    RequestRecord rec(ctx, text ? "/v1/completions" : "/v1/chat/completions", req);
+    RequestRecord rec(ctx, text ? "/v1/completions" : "/v1/chat/completions", req, ex);
     json owned;
     std::optional<ApiError> failure = check_auth(ctx, req);
     if (!failure) {
@@ -135,9 +135,8 @@ asio::awaitable<void> handle_completion(ServerContext& ctx, const Request& req, 
         rec.status = out.status;
         rec.fields["error"] = out.error;
         if (open) {
-            co_await ex.write_stream(sse_event(err.body().dump()));
-            co_await ex.write_stream(sse_done());
-            co_await ex.end_stream();
+            std::string last = sse_event(err.body().dump()) + sse_done();
+            co_await ex.end_stream(std::move(last));
         }
         co_return;
     }
@@ -181,29 +180,31 @@ asio::awaitable<void> handle_completion(ServerContext& ctx, const Request& req, 
         if (open) open = co_await ex.write_stream(sse_event(c.dump()));
     }
     if (!open) { rec.status = 499; co_return; }
+    // The closing events go out with the stream's end, after the request log recorded the entry.
+    std::string last;
     if (cut_by_server) {
-        co_await ex.write_stream(sse_event(kShutdownError.body().dump()));
+        last = sse_event(kShutdownError.body().dump());
     } else {
         json fin = chunk_base(out.model);
         const std::string finish = out.result.finish_reason.empty() ? "stop" : out.result.finish_reason;
         fin["choices"] = json::array({text ? json{{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", finish}}
                                            : json{{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr}, {"finish_reason", finish}}});
-        co_await ex.write_stream(sse_event(fin.dump()));
+        last = sse_event(fin.dump());
         if (include_usage) {
             json u = chunk_base(out.model);
             u["choices"] = json::array();
             u["usage"] = usage;
             if (!direct) u["switchyard"] = info;
-            co_await ex.write_stream(sse_event(u.dump()));
+            last += sse_event(u.dump());
         }
     }
-    co_await ex.write_stream(sse_done());
-    co_await ex.end_stream();
+    last += sse_done();
+    co_await ex.end_stream(std::move(last));
 }
 
 void register_route_routes(HttpServer& http, ServerContext& ctx) {
     http.route(http::verb::post, "/v1/route/explain", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/v1/route/explain", req);
+        RequestRecord rec(ctx, "/v1/route/explain", req, ex);
         std::optional<ApiError> failure = check_auth(ctx, req);
         json result;
         if (!failure) {

@@ -29,9 +29,9 @@ std::string random_id(const std::string& prefix) {
     return id;
 }
 
-RequestRecord::RequestRecord(ServerContext& c, std::string r, const Request& req)
+RequestRecord::RequestRecord(ServerContext& c, std::string r, const Request& req, Exchange& ex)
     : ctx(c), route(std::move(r)), id(random_id(route == "/v1/chat/completions" ? "chatcmpl-" : route == "/v1/completions" ? "cmpl-"
-                                               : route == "/v1/responses" ? "resp_" : route == "/v1/messages" ? "msg_" : "req-")) {
+                                               : route == "/v1/responses" ? "resp_" : route == "/v1/messages" ? "msg_" : "req-")), exchange(ex) {
     fields["method"] = std::string(req.method_string());
     // Keys are never stored; a short hash tells callers apart in the log.
     std::string_view presented = presented_key(req);
@@ -45,6 +45,10 @@ RequestRecord::RequestRecord(ServerContext& c, std::string r, const Request& req
         std::snprintf(buf, sizeof buf, "%016zx", h);
         api_key_fingerprint = std::string("key-") + std::string(buf).substr(0, 8);
     }
+    exchange.before_last_bytes([this](int sent) {
+        if (!status) status = sent;
+        record_log_entry();
+    });
 }
 
 RequestRecord::~RequestRecord() {
@@ -65,7 +69,15 @@ RequestRecord::~RequestRecord() {
     }
     if (ctx.events)
         if (auto event = feed_event(*this, st, latency); !event.is_null()) ctx.events->publish(event);
-    if (!ctx.request_log) return;
+    exchange.before_last_bytes(nullptr);   // the exchange outlives this record
+    record_log_entry();
+}
+
+void RequestRecord::record_log_entry() {
+    if (logged || !ctx.request_log) return;
+    logged = true;
+    const double latency = elapsed();
+    const int st = status ? status : 500;
     RequestLogEntry e;
     e.id = id;
     e.ts = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

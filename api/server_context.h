@@ -68,8 +68,13 @@ struct ServerContext {
 
 // Per-request bookkeeping: id, timing, the access-log line and the metrics update at the end.
 struct RequestRecord {
-    RequestRecord(ServerContext& ctx, std::string route, const Request& req);
+    // Records the request-log entry right before the exchange's last bytes (Exchange::
+    // before_last_bytes), so that a request answered is logged even if the process dies a moment
+    // later; a request that ends without an answer (client gone) is logged by the destructor.
+    RequestRecord(ServerContext& ctx, std::string route, const Request& req, Exchange& ex);
     ~RequestRecord();
+    RequestRecord(const RequestRecord&) = delete;
+    RequestRecord& operator=(const RequestRecord&) = delete;
     ServerContext& ctx;
     std::string route;
     std::string id;
@@ -82,6 +87,9 @@ struct RequestRecord {
     const ApiKeySpec* key = nullptr;     // the named key the caller sent, if any
     std::string prompt;   // filled only when content logging is on
     std::string answer;
+    Exchange& exchange;
+    bool logged = false;                 // the request-log entry was recorded (before the last bytes)
+    void record_log_entry();
     double elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
 };
 

@@ -176,7 +176,7 @@ std::string dropped_event(std::size_t n) { return "data: " + json{{"dropped", n}
 std::string data_event(const json& e) { return "data: " + e.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n"; }
 
 asio::awaitable<void> events_stream(ServerContext& ctx, const Request& req, Exchange& ex) {
-    RequestRecord rec(ctx, "/ui/api/events", req);
+    RequestRecord rec(ctx, "/ui/api/events", req, ex);
     if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
     if (!ctx.events) { co_await send_error(ex, rec, ApiError::make(503, "server_error", "no_event_bus", "Live events are off")); co_return; }
     auto sub = ctx.events->subscribe(co_await asio::this_coro::executor);
@@ -203,7 +203,7 @@ void register_ui_dashboard(HttpServer& http, ServerContext& ctx) {
     });
 
     http.route(http::verb::get, "/ui/api/requests", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/ui/api/requests", req);
+        RequestRecord rec(ctx, "/ui/api/requests", req, ex);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         int limit = 50;
         if (auto l = query_param(req.target(), "limit")) limit = std::clamp(std::atoi(l->c_str()), 1, 500);
@@ -224,7 +224,7 @@ void register_ui_dashboard(HttpServer& http, ServerContext& ctx) {
     });
 
     http.route(http::verb::get, "/ui/api/request", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/ui/api/request", req);
+        RequestRecord rec(ctx, "/ui/api/request", req, ex);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         std::string id = query_param(req.target(), "id").value_or("");
         auto read = [&ctx, &id]() -> std::string {
@@ -243,7 +243,7 @@ void register_ui_dashboard(HttpServer& http, ServerContext& ctx) {
     });
 
     http.route(http::verb::get, "/ui/api/stats", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/ui/api/stats", req);
+        RequestRecord rec(ctx, "/ui/api/stats", req, ex);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         double window = 3600;
         if (auto w = query_param(req.target(), "window")) window = std::atof(w->c_str());
@@ -268,7 +268,7 @@ void register_ui_dashboard(HttpServer& http, ServerContext& ctx) {
     });
 
     http.route(http::verb::get, "/ui/api/status", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/ui/api/status", req);
+        RequestRecord rec(ctx, "/ui/api/status", req, ex);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         std::string body = status_json(ctx).dump();
         rec.status = 200;
@@ -276,7 +276,7 @@ void register_ui_dashboard(HttpServer& http, ServerContext& ctx) {
     });
 
     http.route(http::verb::get, "/ui/api/eval", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/ui/api/eval", req);
+        RequestRecord rec(ctx, "/ui/api/eval", req, ex);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         auto file = query_param(req.target(), "file");
         if (!file) {

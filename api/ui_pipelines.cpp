@@ -13,6 +13,7 @@
 // swapped under a run).
 #include "wire/event_channel.h"
 #include "api/pipeline_host.h"
+#include "pipeline/confinement.h"
 #include "wire/request_parsing.h"
 #include "wire/sse.h"
 #include "api/ui_support.h"
@@ -88,6 +89,8 @@ Analysis analyse(const ServerContext& ctx, const std::string& yaml, const std::s
         a.def = std::make_shared<PipelineDefinition>(pipeline::parse_pipeline(yaml, source, base_dir));
         auto known = [&ctx](const std::string& m) { return ctx.pool.config().find_model(m) || ctx.pool.config().find_route(m); };
         for (const auto& p : pipeline::check_pipeline(*a.def, pipeline::builtin_nodes(), known)) problems.push_back(problem_json(source, p));
+        // This YAML came over HTTP: the files its params name stay under its folder or the roots.
+        for (const auto& p : pipeline::check_param_paths(*a.def, ctx.pool.config().pipelines.roots)) problems.push_back(problem_json(source, p));
         for (const auto& n : a.def->nodes) {
             const auto* type = pipeline::builtin_nodes().find(n.type);
             if (!type) continue;
@@ -232,7 +235,7 @@ std::string event_text(json ev) {
 }
 
 asio::awaitable<void> run_stream(ServerContext& ctx, const Request& req, Exchange& ex) {
-    RequestRecord rec(ctx, "/ui/api/pipeline/run", req);
+    RequestRecord rec(ctx, "/ui/api/pipeline/run", req, ex);
     std::optional<ApiError> failure = require_admin(ctx, req);
     RunRequest run;
     if (!failure && !ctx.pipelines)
@@ -257,13 +260,13 @@ asio::awaitable<void> run_stream(ServerContext& ctx, const Request& req, Exchang
         }
     }
     if (open) {
-        co_await ex.write_stream(sse_done());
-        co_await ex.end_stream();
+        std::string last = sse_done();
+        co_await ex.end_stream(std::move(last));
     }
 }
 
 asio::awaitable<void> save(ServerContext& ctx, const Request& req, Exchange& ex) {
-    RequestRecord rec(ctx, "/ui/api/pipeline", req);
+    RequestRecord rec(ctx, "/ui/api/pipeline", req, ex);
     std::optional<ApiError> failure = require_admin(ctx, req);
     const fs::path* file = configured_file(ctx, query_param(req.target(), "id"));
     std::string yaml;
@@ -302,14 +305,14 @@ asio::awaitable<void> save(ServerContext& ctx, const Request& req, Exchange& ex)
 
 void register_ui_pipelines(HttpServer& http, ServerContext& ctx) {
     http.route(http::verb::get, "/ui/api/nodes", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/ui/api/nodes", req);
+        RequestRecord rec(ctx, "/ui/api/nodes", req, ex);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         rec.status = 200;
         co_await respond_json(ex, 200, list_body(pipeline::builtin_nodes().describe()));
     });
 
     http.route(http::verb::get, "/ui/api/pipelines", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/ui/api/pipelines", req);
+        RequestRecord rec(ctx, "/ui/api/pipelines", req, ex);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         auto list = [&ctx] { return pipelines_list(ctx).dump(); };
         std::string body = co_await ctx.offload(list);
@@ -318,7 +321,7 @@ void register_ui_pipelines(HttpServer& http, ServerContext& ctx) {
     });
 
     http.route(http::verb::get, "/ui/api/pipeline", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/ui/api/pipeline", req);
+        RequestRecord rec(ctx, "/ui/api/pipeline", req, ex);
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         auto id = query_param(req.target(), "id");
         const fs::path* file = configured_file(ctx, id);
@@ -339,7 +342,7 @@ void register_ui_pipelines(HttpServer& http, ServerContext& ctx) {
     });
 
     http.route(http::verb::post, "/ui/api/pipeline/check", [&ctx](const Request& req, Exchange& ex) -> asio::awaitable<void> {
-        RequestRecord rec(ctx, "/ui/api/pipeline/check", req);
+        RequestRecord rec(ctx, "/ui/api/pipeline/check", req, ex);
         std::optional<ApiError> failure = check_auth(ctx, req);
         json body;
         if (!failure) {

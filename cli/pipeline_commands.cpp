@@ -298,6 +298,7 @@ int cmd_pipeline_run(const CommonOptions& common, const PipelineRunOptions& o) {
     access.http_hosts = cfg.pipelines.http_hosts;
     access.http_allow_private = cfg.pipelines.http_allow_private;
     options.access = &access;
+    if (cfg.store.enabled()) options.store_url = cfg.store.url;
 
     // The first output streams when it is the text of an unmapped node (what the executor
     // streams by default); it is then not printed again at the end.

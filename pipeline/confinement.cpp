@@ -111,6 +111,34 @@ bool host_in_list(const std::string& host_text, const std::vector<std::string>& 
     return false;
 }
 
+std::vector<std::string> check_param_paths(const PipelineDefinition& def, const std::vector<fs::path>& roots) {
+    static const std::vector<std::pair<std::string, std::string>> path_params = {
+        {"index", "db"}, {"retrieve", "db"}, {"pdf", "image_dir"}};
+    AccessRules rules;
+    rules.confine_files = true;
+    rules.roots = roots;
+    if (!def.base_dir.empty()) rules.roots.push_back(def.base_dir);
+    rules.roots_setting = "pipelines.roots (or keep it in the pipeline's own folder)";
+    std::vector<std::string> problems;
+    for (const auto& n : def.nodes)
+        for (const auto& [type, key] : path_params) {
+            if (n.type != type || !n.params.is_object() || !n.params.contains(key) || !n.params[key].is_string()) continue;
+            const std::string value = n.params[key].get<std::string>();
+            if (value.empty()) continue;
+            if (value.find("://") != std::string::npos) {   // a postgresql:// index: a host to connect to
+                problems.push_back("node '" + n.id + "': param '" + key + "': a database URL can only be written in a "
+                                   "configured pipeline file (pipelines.files), not in YAML sent over HTTP");
+                continue;
+            }
+            try {
+                confine_path(value, def.base_dir, rules, "param '" + key + "'");
+            } catch (const AccessDenied& e) {
+                problems.push_back("node '" + n.id + "': " + e.what());
+            }
+        }
+    return problems;
+}
+
 fs::path NodeContext::input_path(const fs::path& p, const std::string& what) const {
     if (access) return confine_path(p, base_dir, *access, what);
     return p.is_relative() && !base_dir.empty() ? base_dir / p : p;

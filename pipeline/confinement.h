@@ -8,6 +8,7 @@
 // multicast or otherwise internal unless allowed.
 #pragma once
 
+#include "pipeline/definition.h"
 #include "pipeline/node_type.h"
 
 #include <filesystem>
@@ -38,6 +39,12 @@ std::filesystem::path confine_path(const std::filesystem::path& p, const std::fi
                                    const AccessRules& rules, const std::string& what);
 // Both already resolved: is `path` the root or inside it (component-wise, not by string prefix)?
 bool path_within(const std::filesystem::path& path, const std::filesystem::path& root);
+
+// Params are trusted only when the pipeline file is the operator's. YAML that arrives over HTTP
+// (the UI's edited pipelines, run or saved) may name files the server writes: the `db` of index
+// and retrieve, the `image_dir` of pdf. Each must lie under the pipeline's own folder or a root;
+// returns one problem per param that does not ("node 'x': param 'db': access denied: ...").
+std::vector<std::string> check_param_paths(const PipelineDefinition& def, const std::vector<std::filesystem::path>& roots);
 
 // Loopback, unspecified, private (RFC 1918, fc00::/7), link-local (169.254/16, fe80::/10),
 // shared/CGNAT (100.64/10), benchmarking, multicast, reserved, and IPv4-mapped/NAT64 forms of

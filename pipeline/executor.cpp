@@ -180,7 +180,7 @@ private:
         const NodeType& type = *registry_.find(decl.type);
         threads_.emplace_back([this, &decl, &type, sig = std::move(sig), inputs = std::move(inputs)]() mutable {
             progress(event(ProgressEvent::Kind::node_started, decl.id, NodeStatus::running));
-            NodeJob job{decl, type, std::move(sig), std::move(inputs), def_.base_dir, {}, {}, options_.access};
+            NodeJob job{decl, type, std::move(sig), std::move(inputs), def_.base_dir, {}, {}, options_.access, options_.store_url};
             if (decl.id == stream_node_ && options_.on_token)
                 job.on_token = [this, id = decl.id](const std::string& piece) { options_.on_token(id, piece); };
             job.on_element = [this, id = decl.id](int i, int n, double ms) {

@@ -66,6 +66,9 @@ struct RunOptions {
     const AccessRules* access = nullptr;
     // Adds each node's outputs to its node_finished event (the editor shows them as they come).
     bool report_outputs = false;
+    // The shared store's PostgreSQL URL when store.kind is postgres, else "": where index and
+    // retrieve nodes without a `db` param keep their vectors.
+    std::string store_url;
 };
 
 class Executor {

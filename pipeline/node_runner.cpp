@@ -48,7 +48,7 @@ ElementResult run_element(const NodeJob& job, const std::map<std::string, json>&
             return r;
         }
     }
-    NodeContext ctx{job.decl.id, job.decl.params, inputs, services, cancel, job.base_dir, job.on_token, job.access};
+    NodeContext ctx{job.decl.id, job.decl.params, inputs, services, cancel, job.base_dir, job.on_token, job.access, job.store_url};
     ElementResult r{job.type.run(ctx), false};
     check_outputs(job, r.outputs);
     if (use_cache) cache->put(key, json(r.outputs));

@@ -22,6 +22,7 @@ struct NodeJob {
     std::function<void(const std::string&)> on_token;        // empty unless this node is streamed
     std::function<void(int index, int total, double ms)> on_element;
     const AccessRules* access = nullptr;
+    std::string store_url;
 };
 
 struct NodeJobResult {

@@ -62,6 +62,7 @@ struct NodeContext {
     std::filesystem::path base_dir;                        // the pipeline file's folder: relative paths resolve here
     std::function<void(const std::string&)> on_token;      // set only for the node streamed to the caller
     const AccessRules* access = nullptr;                   // what the run may touch; null: anything
+    std::string store_url;                                 // RunOptions::store_url
 
     // A path from an input value, resolved against base_dir and checked against `access`
     // (throws AccessDenied naming `what` and the path). Defined in confinement.cpp.

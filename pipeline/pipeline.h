@@ -25,7 +25,8 @@
 //   node_runner.{h,cpp} one node: cache lookup, map over a list, output checks (internal)
 //   cache.{h,cpp}       stable hashing and the memory + disk NodeCache
 //   text_template.*     {{var}} / {{var.field}} substitution
-//   vector_store.*      SQLite vector store used by index / retrieve
+//   vector_store.*      vector index used by index / retrieve (interface + SQLite store)
+//   pg_vector_store.*   the same in PostgreSQL (the shared store's database, or a URL)
 //   services.h          PipelineServices interface; pool_services.* its local implementation
 //   nodes/              the built-in node types, one file each
 #pragma once

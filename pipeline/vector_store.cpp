@@ -1,5 +1,7 @@
 #include "pipeline/vector_store.h"
 
+#include "pipeline/pg_vector_store.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -52,6 +54,23 @@ double norm(const std::vector<float>& v) {
 
 }  // namespace
 
+bool is_postgres_url(const std::string& db) {
+    return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
+}
+
+std::unique_ptr<VectorIndex> open_vector_index(const std::string& db, const std::filesystem::path& base_dir,
+                                               const std::string& store_url) {
+    if (is_postgres_url(db)) return std::make_unique<PgVectorStore>(db);
+    if (db.empty()) {
+        if (store_url.empty())
+            throw std::runtime_error("no db: set params.db (a SQLite file or a postgresql:// URL), or configure "
+                                     "store: {kind: postgres} to keep the index in the shared store's database");
+        return std::make_unique<PgVectorStore>(store_url);
+    }
+    std::filesystem::path p = db;
+    return std::make_unique<VectorStore>(p.is_absolute() || base_dir.empty() ? p : base_dir / p);
+}
+
 VectorStore::VectorStore(const std::filesystem::path& file) : file_(file) {
     if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
     if (sqlite3_open(file.c_str(), &db_) != SQLITE_OK) {
@@ -83,6 +102,14 @@ bool VectorStore::contains(const std::string& collection, const std::string& id,
     s.text(2, id);
     s.text(3, model);
     return s.step();
+}
+
+std::set<std::string> VectorStore::stored(const std::string& collection, const std::string& model,
+                                          const std::vector<std::string>& ids) {
+    std::set<std::string> found;
+    for (const auto& id : ids)
+        if (contains(collection, id, model)) found.insert(id);
+    return found;
 }
 
 void VectorStore::upsert(const std::string& collection, const std::string& model, const std::vector<StoredChunk>& chunks) {

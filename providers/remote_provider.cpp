@@ -106,7 +106,9 @@ http::request<http::string_body> RemoteProvider::make_request(http::verb verb, c
 }
 
 // Errors before any response byte: nothing reached the client, so all of them may be retried
-// while time is left; a timeout at the call's deadline ends the call.
+// while time is left; a timeout at the call's deadline ends the call. The message goes to the
+// client (every API's error shape) and the request log: it names the provider, never its URL or
+// host (internal addresses, maybe credentials in base_url); the config maps the name to them.
 void RemoteProvider::transport_failure(const Call& call, const UpstreamConnection& conn, const beast::error_code& ec,
                                        ProviderResult& r, Attempt& a) const {
     using Stage = UpstreamConnection::Stage;
@@ -120,15 +122,15 @@ void RemoteProvider::transport_failure(const Call& call, const UpstreamConnectio
         a.retryable = false;
     } else if (ec == beast::error::timeout && conn.stage() == Stage::connect) {
         r.status = 504;
-        r.error = who + "connect to " + call.url + " timed out after " + std::to_string(cfg_.connect_timeout.count()) + " ms";
+        r.error = who + "did not accept a connection within " + std::to_string(cfg_.connect_timeout.count()) + " ms";
     } else if (conn.stage() == Stage::resolve) {
-        r.error = who + "could not resolve host '" + url_.host + "' (" + call.url + "): " + ec.message();
+        r.error = who + "is unreachable: its host name could not be resolved (" + ec.message() + ")";
     } else if (conn.stage() == Stage::connect) {
-        r.error = who + "connection to " + call.url + " failed: " + ec.message();
+        r.error = who + "is unreachable: " + ec.message();
     } else if (conn.stage() == Stage::tls) {
-        r.error = who + "TLS handshake with " + call.url + " failed: " + ec.message();
+        r.error = who + "is unreachable: TLS handshake failed (" + ec.message() + ")";
     } else {
-        r.error = who + "connection to " + call.url + " failed (" + to_string(conn.stage()) + "): " + ec.message();
+        r.error = who + "connection failed (" + to_string(conn.stage()) + "): " + ec.message();
     }
 }
 
@@ -251,7 +253,7 @@ asio::awaitable<void> RemoteProvider::attempt(const Call& call, ProviderResult& 
     }
     if (status < 200 || status >= 300) {
         r.status = 502;
-        r.error = who + "returned unexpected HTTP " + std::to_string(status) + " for " + call.url;
+        r.error = who + "returned unexpected HTTP " + std::to_string(status);
         a.verdict = Attempt::Verdict::upstream_fault;
         co_return;
     }

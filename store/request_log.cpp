@@ -3,7 +3,9 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <stdexcept>
 
@@ -121,7 +123,25 @@ RequestLog::RequestLog(const std::filesystem::path& file) : path_(file) {
     }
     if (!has_tier) check(write_db_, sqlite3_exec(write_db_, "ALTER TABLE requests ADD COLUMN tier TEXT", nullptr, nullptr, nullptr), "add column tier");
     read_db_ = open_db(file);
+    try {
+        journal_ = std::make_unique<LogJournal>(file);
+    } catch (...) {
+        sqlite3_close(read_db_);
+        sqlite3_close(write_db_);
+        throw;
+    }
+    // A process killed before its writer committed left entries in the journal: they go first in
+    // the queue. The journal keeps them until that batch commits (segments are emptied only after
+    // a commit), so a failure here loses nothing either.
+    auto replay = journal_->read_all();
+    for (auto& e : replay) queue_.push_back(std::move(e));
+    enqueued_ = queue_.size();
     writer_ = std::thread([this] { writer_loop(); });
+    if (!replay.empty()) {
+        std::fprintf(stderr, "switchyard: request log: %zu entries recovered from the journal of a process that did not shut down cleanly\n",
+                     replay.size());
+        flush();
+    }
 }
 
 RequestLog::~RequestLog() {
@@ -131,6 +151,9 @@ RequestLog::~RequestLog() {
     }
     cv_.notify_all();
     if (writer_.joinable()) writer_.join();
+    // Everything is committed: the next start has nothing to recover. Entries dropped at shutdown
+    // (the database could not be written) stay in the journal for the next start.
+    if (dropped_ == 0 && queue_.empty()) journal_->clear();
     sqlite3_close(read_db_);
     sqlite3_close(write_db_);
 }
@@ -139,6 +162,15 @@ void RequestLog::record(RequestLogEntry entry) {
     bool wake;
     {
         std::lock_guard lock(mu_);
+        // Journal and queue under one lock: when the writer takes the queue, every entry journaled
+        // so far is in that batch or already committed (what lets it empty a journal segment).
+        if (journal_->owned()) {
+            const bool ok = journal_->append(entry);
+            if (!ok && !journal_failing_)
+                std::fprintf(stderr, "switchyard: request log: cannot append to the journal (%s); entries are only queued until it can\n",
+                             std::strerror(errno));
+            journal_failing_ = !ok;
+        }
         queue_.push_back(std::move(entry));
         ++enqueued_;
         wake = writer_idle_;
@@ -191,6 +223,7 @@ void RequestLog::writer_loop() {
         }
         std::vector<RequestLogEntry> batch(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
         queue_.clear();
+        journal_->swap();   // appends from now on go to the other segment
         lock.unlock();
         std::string error;
         try {
@@ -216,8 +249,10 @@ void RequestLog::writer_loop() {
             std::fprintf(stderr, "switchyard: %s (%zu log entries lost at shutdown)\n", error.c_str(), batch.size());
             dropped_ += batch.size();
         }
-        else if (failing_.exchange(false))
-            std::fprintf(stderr, "switchyard: request log writable again\n");
+        else {
+            journal_->release();   // every entry of the inactive segment is committed
+            if (failing_.exchange(false)) std::fprintf(stderr, "switchyard: request log writable again\n");
+        }
         written_ += batch.size();
         flushed_cv_.notify_all();
     }

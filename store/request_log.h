@@ -3,9 +3,12 @@
 // writer thread (group commit: whatever queued while one transaction was written goes into the
 // next), so logging never blocks a request and an entry is committed within about a
 // millisecond; flush() and the destructor drain the queue, so nothing accepted goes unlogged on
-// shutdown. Feedback lives in the same file.
+// shutdown. record() also appends the entry to a journal (store/log_journal.h) that survives a
+// SIGKILL; the next start replays it, so an entry recorded before the response's last bytes
+// (api/server.cpp does) is never lost with the process. Feedback lives in the same file.
 #pragma once
 
+#include "store/log_journal.h"
 #include "store/store.h"
 
 #include <atomic>
@@ -13,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -31,7 +35,8 @@ public:
     RequestLog(const RequestLog&) = delete;
     RequestLog& operator=(const RequestLog&) = delete;
 
-    void record(RequestLogEntry entry) override;   // never blocks on I/O
+    // Never waits for the database: one append to the journal (page cache, no fsync) and a queue.
+    void record(RequestLogEntry entry) override;
     void flush() override;                         // returns when everything recorded so far is on disk
 
     std::vector<RequestLogEntry> query(const LogFilter& filter) override;
@@ -73,6 +78,8 @@ private:
     bool flush_wanted_ = false;          // flush() is waiting: write what is queued now
     bool writer_idle_ = false;           // the writer waits for work: the next record() wakes it
     std::atomic<bool> failing_{false};
+    bool journal_failing_ = false;       // the last journal append failed (reported once)
+    std::unique_ptr<LogJournal> journal_;   // guarded by mu_
     std::thread writer_;
 };
 

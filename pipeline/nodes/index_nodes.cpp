@@ -1,5 +1,6 @@
 // index / retrieve: write chunks into a persistent vector store, and find the chunks nearest to a
-// query. `db` is a SQLite file (relative to the pipeline file).
+// query. `db` is a SQLite file (relative to the pipeline file) or a postgresql:// URL; without it,
+// the configured store's PostgreSQL (store: {kind: postgres}), so replicas share one index.
 //
 // Caching and side effects: both nodes are never answered from the node cache, because their
 // result depends on the database, which the cache cannot see (it may have been deleted, or
@@ -17,7 +18,8 @@ namespace switchyard::pipeline::nodes {
 namespace {
 
 std::vector<ParamSpec> store_params() {
-    return {{"db", ParamKind::string, true, false, "SQLite file of the vector store"},
+    return {{"db", ParamKind::string, false, false,
+             "SQLite file of the vector store, or a postgresql:// URL (default: the store's PostgreSQL)"},
             {"collection", ParamKind::string, false, false, "name of the chunk collection"},
             {"model", ParamKind::string, true, true, "embedding model"}};
 }
@@ -27,6 +29,16 @@ std::string collection_of(const NodeContext& ctx) {
     auto c = ctx.string_param("collection");
     if (c.empty()) throw NodeError("no collection: set params.collection or wire the collection input");
     return c;
+}
+
+std::unique_ptr<VectorIndex> open_index(const NodeContext& ctx) {
+    try {
+        return open_vector_index(ctx.string_param("db"), ctx.base_dir, ctx.store_url);
+    } catch (const NodeError&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw NodeError(e.what());
+    }
 }
 
 NodeOutputs run_index(NodeContext& ctx) {
@@ -40,17 +52,24 @@ NodeOutputs run_index(NodeContext& ctx) {
     if (!per_chunk && !metadata.is_object()) throw NodeError("metadata must be an object, or a list of one object per chunk");
     const std::string collection = collection_of(ctx), model = ctx.string_param("model");
     const auto batch_size = static_cast<std::size_t>(std::max<long long>(1, ctx.int_param("batch_size", 16)));
-    VectorStore store(ctx.path_param("db"));
+    auto store = open_index(ctx);
     json ids = json::array();
-    std::vector<StoredChunk> missing;
+    std::vector<StoredChunk> all;
+    std::vector<std::string> all_ids;
     for (std::size_t i = 0; i < chunks.size(); ++i) {
         const json& meta = per_chunk ? metadata[i] : metadata;
         if (!meta.is_object()) throw NodeError("metadata[" + std::to_string(i) + "] is not an object");
         StoredChunk c{stable_hash({{"text", chunks[i]}, {"metadata", meta}}), chunks[i].get<std::string>(), meta, {}};
         c.metadata["chunk"] = i;
         ids.push_back(c.id);
-        if (!store.contains(collection, c.id, model)) missing.push_back(std::move(c));
+        all_ids.push_back(c.id);
+        all.push_back(std::move(c));
     }
+    // One query for the whole list (a round trip per chunk would dominate with PostgreSQL).
+    const auto present = store->stored(collection, model, all_ids);
+    std::vector<StoredChunk> missing;
+    for (auto& c : all)
+        if (!present.count(c.id)) missing.push_back(std::move(c));
     for (std::size_t start = 0; start < missing.size(); start += batch_size) {
         if (ctx.cancelled.load()) throw NodeError("cancelled while indexing");
         std::vector<StoredChunk> batch(missing.begin() + start, missing.begin() + std::min(missing.size(), start + batch_size));
@@ -59,7 +78,7 @@ NodeOutputs run_index(NodeContext& ctx) {
         auto vectors = ctx.services.embed(model, texts);
         if (vectors.size() != batch.size()) throw NodeError("embedding model returned the wrong number of vectors");
         for (std::size_t i = 0; i < batch.size(); ++i) batch[i].vector = std::move(vectors[i]);
-        store.upsert(collection, model, batch);
+        store->upsert(collection, model, batch);
     }
     return {{"collection", collection}, {"ids", ids}, {"added", static_cast<int>(missing.size())}};
 }
@@ -68,8 +87,7 @@ NodeOutputs run_retrieve(NodeContext& ctx) {
     const std::string collection = collection_of(ctx), model = ctx.string_param("model");
     auto vectors = ctx.services.embed(model, {ctx.text_input("query")});
     if (vectors.size() != 1) throw NodeError("embedding model returned no vector for the query");
-    VectorStore store(ctx.path_param("db"));
-    auto found = store.search(collection, model, vectors[0], static_cast<int>(ctx.int_param("top_k", 4)));
+    auto found = open_index(ctx)->search(collection, model, vectors[0], static_cast<int>(ctx.int_param("top_k", 4)));
     const double min_score = ctx.number_param("min_score", -1.0);
     json chunks = json::array(), matches = json::array();
     std::string context;
@@ -87,7 +105,7 @@ NodeOutputs run_retrieve(NodeContext& ctx) {
 NodeType index_node() {
     NodeType t;
     t.name = "index";
-    t.description = "Embeds chunks and stores them in a SQLite vector store (idempotent upsert)";
+    t.description = "Embeds chunks and stores them in a vector store, SQLite or PostgreSQL (idempotent upsert)";
     t.params = store_params();
     t.params.push_back({"batch_size", ParamKind::integer, false, false, "texts per embedding call (default 16)"});
     t.signature = [](const json&) {

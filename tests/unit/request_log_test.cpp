@@ -6,13 +6,17 @@
 #include <thread>
 
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
 
 using namespace switchyard;
 
 namespace {
 std::filesystem::path fresh_db(const std::string& name) {
     auto p = std::filesystem::temp_directory_path() / ("switchyard-test-" + name + ".db");
-    for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix);
+    for (auto suffix : {"", "-wal", "-shm", ".journal0", ".journal1"}) std::filesystem::remove(p.string() + suffix);
     return p;
 }
 RequestLogEntry entry(const std::string& id, int status, const std::string& model, double ts = 1000) {
@@ -130,4 +134,87 @@ TEST(RequestLog, DiskFullKeepsEntriesAndRecovers) {
     log.flush();
     for (int i = 0; i < 20; ++i) EXPECT_TRUE(log.find("big" + std::to_string(i)).has_value()) << i;
     EXPECT_TRUE(log.find("before").has_value());
+}
+
+// SIGKILL before the writer committed: the entries recorded (as the server records them before
+// a response's last bytes) are in the log after the next start. The parent holds SQLite's write
+// lock, so the killed child's writer cannot have committed any of them: only the journal
+// (store/log_journal.h) can bring them back.
+TEST(RequestLog, EntriesRecordedBeforeSigkillAreRecoveredOnStart) {
+    auto path = fresh_db("sigkill");
+    { RequestLog create(path); }
+    sqlite3* lock_db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &lock_db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(lock_db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        RequestLog log(path);
+        for (int i = 0; i < 50; ++i) log.record(entry("k" + std::to_string(i), 200, "m", 1000 + i));
+        ::kill(::getpid(), SIGKILL);
+        _exit(3);
+    }
+    int wstatus = 0;
+    ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL) << wstatus;
+    int rows = -1;
+    sqlite3_exec(lock_db, "SELECT count(*) FROM requests", [](void* out, int, char** v, char**) {
+        *static_cast<int*>(out) = std::atoi(v[0]);
+        return 0;
+    }, &rows, nullptr);
+    EXPECT_EQ(rows, 0) << "the child committed nothing: the test exercises the journal";
+    sqlite3_exec(lock_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(lock_db);
+
+    {
+        RequestLog reopened(path);
+        for (int i = 0; i < 50; ++i) EXPECT_TRUE(reopened.find("k" + std::to_string(i)).has_value()) << i;
+        auto e = reopened.find("k7");
+        ASSERT_TRUE(e);
+        EXPECT_EQ(e->status, 200);
+        EXPECT_EQ(e->answer, "teh cat");
+        EXPECT_EQ(e->ts, 1007);
+    }
+    // A clean shutdown empties the journal: nothing is replayed twice.
+    EXPECT_EQ(std::filesystem::file_size(path.string() + ".journal0") + std::filesystem::file_size(path.string() + ".journal1"), 0u);
+    sqlite3* check_db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &check_db), SQLITE_OK);
+    std::string integrity;
+    sqlite3_exec(check_db, "PRAGMA integrity_check", [](void* out, int, char** v, char**) {
+        *static_cast<std::string*>(out) = v[0];
+        return 0;
+    }, &integrity, nullptr);
+    sqlite3_close(check_db);
+    EXPECT_EQ(integrity, "ok");
+}
+
+// Under steady load the journal does not grow: each committed batch empties a segment.
+TEST(RequestLog, JournalIsEmptiedAsBatchesCommit) {
+    auto path = fresh_db("journal-size");
+    RequestLog log(path);
+    for (int round = 0; round < 20; ++round) {
+        for (int i = 0; i < 50; ++i) log.record(entry("j" + std::to_string(round) + "-" + std::to_string(i), 200, "m"));
+        log.flush();
+    }
+    log.flush();   // the second flush swaps once more, so the segment of the last batch is emptied too
+    log.record(entry("last", 200, "m"));
+    log.flush();
+    const auto bytes = std::filesystem::file_size(path.string() + ".journal0") + std::filesystem::file_size(path.string() + ".journal1");
+    EXPECT_LT(bytes, 2000u) << "at most the last entry or two stay in the journal";
+}
+
+// A record torn by a kill inside write(2), or damaged, is skipped; the records around it are kept.
+TEST(LogJournal, TornAndCorruptRecordsAreSkipped) {
+    std::string bytes;
+    for (int i = 0; i < 3; ++i) bytes += LogJournal::encode(entry("t" + std::to_string(i), 200, "m"));
+    std::string damaged = LogJournal::encode(entry("bad", 200, "m"));
+    damaged[damaged.size() / 2] ^= 0x55;
+    std::string torn = LogJournal::encode(entry("torn", 200, "m"));
+    auto all = LogJournal::decode_all(bytes + damaged + LogJournal::encode(entry("after", 500, "m")) + torn.substr(0, torn.size() - 7));
+    ASSERT_EQ(all.size(), 4u);
+    EXPECT_EQ(all[0].id, "t0");
+    EXPECT_EQ(all[2].id, "t2");
+    EXPECT_EQ(all[3].id, "after");
+    EXPECT_EQ(all[3].status, 500);
+    EXPECT_EQ(all[1].prompt, R"([{"role":"user","content":"Fix: teh cat"}])");
 }
