@@ -20,7 +20,10 @@ router::RequestContext request_context(const Request& req, const ApiKeySpec* key
     if (auto it = req.find("X-Switchyard-Max-Cost"); it != req.end()) rc.max_cost = router::parse_usd(std::string(it->value()));
     if (auto it = req.find("X-Switchyard-Latency"); it != req.end()) rc.latency = std::string(it->value());
     if (auto it = req.find("X-Switchyard-Session"); it != req.end()) rc.session = std::string(it->value());
-    if (auto it = req.find("X-Switchyard-Cache"); it != req.end()) rc.cache_bypass = it->value() == "bypass" || it->value() == "no-cache" || it->value() == "off";
+    if (auto it = req.find("X-Switchyard-Cache"); it != req.end()) {
+        rc.cache_bypass = it->value() == "bypass" || it->value() == "no-cache" || it->value() == "off";
+        rc.cache_exact_only = it->value() == "exact";
+    }
     rc.key = key;
     if (rc.key && rc.key->local_only) rc.local_only = true;
     return rc;
@@ -61,7 +64,7 @@ void record_outcome(ServerContext& ctx, RequestRecord& rec, const router::RouteO
     if (!out.ok) rec.fields["error"] = out.error;
     if (ctx.log_content) rec.answer = out.result.content;
     if (!out.cache.empty()) ctx.metrics.cache(out.cache);
-    if (!out.ok || out.cache == "hit") return;   // a cache hit generated nothing
+    if (!out.ok || out.cache == "hit" || out.cache == "semantic_hit") return;   // a cache hit generated nothing
     ctx.metrics.tokens(out.model, out.result.prompt_tokens, out.result.completion_tokens);
     if (rec.ttft_s < 0 && out.result.ttft_ms >= 0) {   // not streamed: when the provider saw its first token
         rec.ttft_s = std::max(0.0, rec.elapsed() - (out.result.latency_ms - out.result.ttft_ms) / 1000);

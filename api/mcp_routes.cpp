@@ -1,10 +1,13 @@
 // /mcp: the Model Context Protocol over the streamable HTTP transport, so agent tools can call
-// Switchyard's pipelines (OCR -> RAG over private documents, proofreading, triage) as tools.
+// Switchyard's pipelines (OCR -> RAG over private documents, proofreading, triage) as tools, and,
+// when `mcp.routes` lists them, its routes (a prompt in, the routed model's answer out, through
+// the same chat path as /v1/chat/completions: rules, cascades, cache, log).
 // POST carries one JSON-RPC message: initialize, ping, tools/list (every configured pipeline
 // with a JSON Schema of its inputs), tools/call (runs the pipeline, returns its outputs as text
 // and structuredContent); notifications get 202. Answers are plain JSON (the transport allows
 // it; nothing here streams server-initiated messages, so GET answers 405). The same API keys as
 // the rest of the API apply, and an Origin other than localhost is refused (DNS rebinding).
+#include "api/chat_path.h"
 #include "api/server_context.h"
 #include "wire/mcp_format.h"
 
@@ -57,14 +60,38 @@ std::string header(const Request& req, const char* name) {
 }
 
 // JSON literals stay out of coroutines (GCC 12 miscompiles braced json initialisers in them).
+json tool_failure(const std::string& message) {
+    return {{"content", json::array({{{"type", "text"}, {"text", message}}})}, {"isError", true}};
+}
+
 json tools_list(const ServerContext& ctx) {
     json tools = json::array();
     for (const auto& d : pipeline_descriptions(ctx)) tools.push_back(wire::pipeline_tool(d));
+    for (const auto& [name, tiers] : ctx.mcp_routes)
+        if (!is_pipeline(ctx, name)) tools.push_back(wire::route_tool(name, tiers));   // a pipeline keeps its name
     return {{"tools", tools}};
 }
 
-json tool_failure(const std::string& message) {
-    return {{"content", json::array({{{"type", "text"}, {"text", message}}})}, {"isError", true}};
+bool is_route_tool(const ServerContext& ctx, const std::string& name) {
+    if (is_pipeline(ctx, name)) return false;
+    for (const auto& r : ctx.mcp_routes) if (r.first == name) return true;
+    return false;
+}
+
+// tools/call of a route tool: the arguments become a chat request through the chat path.
+asio::awaitable<json> call_route(ServerContext& ctx, const Request& req, Exchange& ex, RequestRecord& rec, const std::string& name,
+                                 const json& arguments) {
+    std::string why;
+    json chat = wire::route_call_body(name, arguments, why);
+    if (!why.empty()) co_return tool_failure("Invalid arguments for route tool '" + name + "': " + why);
+    router::RequestContext rc = request_context(req, rec.key);
+    router::RouteProgress progress;
+    bool open = true;
+    cancel_on_disconnect(ex, rc, open);   // an agent that hangs up stops the generation
+    router::RouteOutcome out = co_await run_chat_path(ctx, rec, chat, rc, nullptr, progress);
+    record_outcome(ctx, rec, out, progress);
+    if (!out.ok) co_return tool_failure("Route '" + name + "' failed: " + outcome_error(out).message);
+    co_return wire::route_call_result(out.result.content, out.model, out.tier);
 }
 
 asio::awaitable<void> reply(Exchange& ex, RequestRecord& rec, int status, const json& body, const std::map<std::string, std::string>& extra = {}) {
@@ -145,12 +172,15 @@ asio::awaitable<void> handle_post(ServerContext& ctx, McpSessions& sessions, con
             json inputs = params.value("arguments", json::object());
             std::optional<ApiError> failure;
             json run;
+            const bool route = is_route_tool(ctx, name);
             try {
-                run = co_await run_pipeline(ctx, ex, name, inputs);
+                if (route) run = co_await call_route(ctx, req, ex, rec, name, inputs);
+                else run = co_await run_pipeline(ctx, ex, name, inputs);
             } catch (const ApiError& e) {
                 failure = e;
             }
-            if (failure && failure->status == 404) body = jsonrpc_error(id, rpc::invalid_params, "Unknown tool: " + name);
+            if (route && !failure) body = jsonrpc_result(id, run);
+            else if (failure && failure->status == 404) body = jsonrpc_error(id, rpc::invalid_params, "Unknown tool: " + name);
             else if (failure) body = jsonrpc_result(id, tool_failure(failure->message));
             else {
                 if (!run.value("ok", false)) rec.fields["error"] = run.value("error", "");

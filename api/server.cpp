@@ -219,6 +219,17 @@ Server::Server(Config config, std::ostream* access_log)
         if (request_log_) restore_router_state();
         if (request_log_ && request_log_->shared()) start_store_sync();
     }
+    {   // Routes offered as MCP tools (mcp.routes: true = every configured route).
+        std::vector<std::string> names = config_.mcp.routes;
+        if (config_.mcp.all_routes)
+            for (const auto& r : config_.routes) names.push_back(r.name);
+        for (const auto& name : names) {
+            std::string tiers;
+            if (const RouteSpec* r = config_.find_route(name))
+                for (const auto& t : r->tiers) tiers += (tiers.empty() ? "" : ", ") + (t.name.empty() ? t.model : t.name);
+            ctx_->mcp_routes.emplace_back(name, tiers);
+        }
+    }
     if (!config_.pipelines.files.empty()) {
         pipelines_ = std::make_unique<PipelineHost>(config_, pool_, router_.get(), http_.io().get_executor());
         ctx_->pipelines = pipelines_.get();

@@ -51,6 +51,9 @@ struct ServerContext {
     router::Router* router = nullptr;    // routes (virtual model names), when configured
     PipelineHost* pipelines = nullptr;   // pipelines (also model names), when configured
     ResponseStore* responses = nullptr;  // stored Responses (previous_response_id)
+    // Routes (or model names) /mcp offers as tools besides the pipelines (mcp.routes): name, and
+    // its tiers as the tool's description names them.
+    std::vector<std::pair<std::string, std::string>> mcp_routes;
     bool log_content = false;            // store prompt/answer text in it
     std::string admin_key;               // server.admin_key_env's value ("" = none)
     RateLimitSpec rate_limit;            // server.rate_limit: for callers without limits of their own

@@ -213,7 +213,7 @@ Config parse_config_text(const std::string& yaml_text, const std::filesystem::pa
     cfg.source = source_name;
     if (!root.IsMap()) c.fail(root, "(top level)", "expected a mapping with 'models:'");
     c.only_keys(root, "(top level)", {"server", "models_dir", "memory_budget", "models", "log", "providers", "routes", "pipelines", "store", "sessions", "cache",
-                                      "specialists"});
+                                      "specialists", "mcp"});
     if (root["pipelines"]) {
         const auto& pl = root["pipelines"];
         c.only_keys(pl, "pipelines", {"files", "cache_dir", "parallel", "roots", "http_hosts", "http_allow_private"});

@@ -127,6 +127,7 @@ struct Config {
     std::filesystem::path specialists_path;      // overlay of promoted specialists (config/specialists.h; "" = none)
     SessionSpec sessions;                        // conversations keep their tier (router/session_store.h)
     CacheSpec cache;                             // exact-match response cache (router/response_cache.h)
+    McpSpec mcp;                                 // routes offered as MCP tools (api/mcp_routes.cpp)
 
     // Finds a model by name or alias; nullptr if none.
     const ModelSpec* find_model(const std::string& name_or_alias) const;

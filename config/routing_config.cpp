@@ -47,12 +47,17 @@ void parse_endpoints(const YamlCtx& c, const YAML::Node& n, const std::string& p
 }
 
 RemoteProviderSpec parse_provider(const YamlCtx& c, const YAML::Node& n, const std::string& path) {
-    c.only_keys(n, path, {"name", "base_url", "endpoints", "prefix_affinity", "api_key_env", "models", "price", "timeout",
+    c.only_keys(n, path, {"name", "api", "base_url", "endpoints", "prefix_affinity", "api_key_env", "models", "price", "timeout",
                           "max_concurrency", "retries", "circuit_breaker"});
     RemoteProviderSpec p;
     if (!n["name"]) c.fail(n, path, "missing required key 'name'");
     p.name = c.get<std::string>(n["name"], path + ".name", "a string");
     if (p.name == "local") c.fail(n["name"], path + ".name", "'local' is reserved for the local model pool");
+    if (n["api"]) {
+        const std::string api = c.get<std::string>(n["api"], path + ".api", "openai or anthropic");
+        if (api == "anthropic") p.api = RemoteProviderSpec::Api::anthropic;
+        else if (api != "openai") c.fail(n["api"], path + ".api", "expected 'openai' (chat completions) or 'anthropic' (Messages API), got '" + api + "'");
+    }
     if (n["endpoints"]) {
         if (n["base_url"]) c.fail(n, path, "set base_url or endpoints, not both");
         parse_endpoints(c, n["endpoints"], path + ".endpoints", p);

@@ -20,7 +20,12 @@ struct EndpointSpec {
 // A remote OpenAI-compatible endpoint: what the config file says about it, plus the key read
 // from the environment at start. The one description of a provider, from YAML to RemoteProvider.
 struct RemoteProviderSpec {
+    // The wire format the endpoint speaks: OpenAI chat completions (POST {base_url}/chat/completions,
+    // bearer key) or the Anthropic Messages API (POST {base_url}/messages, x-api-key), translated
+    // to and from chat completions by the provider (wire/anthropic_upstream.h).
+    enum class Api { openai, anthropic };
     std::string name;
+    Api api = Api::openai;
     std::string base_url;                         // e.g. https://api.openai.com/v1 (the first endpoint's, for a fleet)
     std::vector<EndpointSpec> endpoints;          // a fleet; empty = base_url alone
     bool prefix_affinity = false;                 // fleet: a conversation sticks to one endpoint (KV-cache reuse)

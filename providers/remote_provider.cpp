@@ -1,6 +1,7 @@
 #include "providers/remote_provider.h"
 
 #include "providers/openai_stream.h"
+#include "wire/anthropic_upstream.h"
 
 #include <algorithm>
 #include <random>
@@ -45,6 +46,16 @@ milliseconds backoff(milliseconds base, int attempt) {
     return milliseconds(full - full / 2 + half(rng));
 }
 
+// A request the Messages API cannot carry (nothing was sent). Out of the coroutine: GCC 12
+// miscompiles braced json initialisers in coroutines.
+ProviderResult unsupported_request(const std::string& provider, const std::string& why) {
+    ProviderResult r;
+    r.status = 400;
+    r.error = "provider '" + provider + "' (Anthropic Messages API): " + why;
+    r.error_body = {{"message", r.error}, {"type", "invalid_request_error"}, {"param", nullptr}, {"code", "unsupported_by_provider"}};
+    return r;
+}
+
 }  // namespace
 
 // Everything one chat() call shares across its attempts.
@@ -54,6 +65,7 @@ struct RemoteProvider::Call {
     std::string target;   // request path
     std::string payload;  // the body as sent upstream
     bool stream = false;
+    bool anthropic = false;   // the upstream speaks the Anthropic Messages API
     bool client_wants_usage = false;
     const ChunkSink* sink = nullptr;
 };
@@ -95,7 +107,12 @@ http::request<http::string_body> RemoteProvider::make_request(http::verb verb, c
     req.set(http::field::host, url_.host_header());
     req.set(http::field::user_agent, "switchyard/0.1");
     req.set(http::field::accept, stream ? "text/event-stream" : "application/json");
-    if (!cfg_.api_key.empty()) req.set(http::field::authorization, "Bearer " + cfg_.api_key);
+    if (cfg_.api == RemoteProviderSpec::Api::anthropic) {
+        if (!cfg_.api_key.empty()) req.set("x-api-key", cfg_.api_key);
+        req.set("anthropic-version", "2023-06-01");   // the one stable version of the Messages API
+    } else if (!cfg_.api_key.empty()) {
+        req.set(http::field::authorization, "Bearer " + cfg_.api_key);
+    }
     if (verb == http::verb::post) {
         req.set(http::field::content_type, "application/json");
         req.body() = body;
@@ -138,8 +155,10 @@ asio::awaitable<ProviderResult> RemoteProvider::chat(const json& request, const 
     Call call;
     call.start = Clock::now();
     call.deadline = call.start + cfg_.timeout;
-    call.target = url_.path + "/chat/completions";
-    call.url = url_.str() + "/chat/completions";
+    call.anthropic = cfg_.api == RemoteProviderSpec::Api::anthropic;
+    const char* endpoint = call.anthropic ? "/messages" : "/chat/completions";
+    call.target = url_.path + endpoint;
+    call.url = url_.str() + endpoint;
     call.sink = sink;
 
     json body = request;
@@ -156,9 +175,19 @@ asio::awaitable<ProviderResult> RemoteProvider::chat(const json& request, const 
         body.erase("stream");
         body.erase("stream_options");
     }
+    ProviderResult r;
+    if (call.anthropic) {
+        std::string why;
+        std::optional<json> translated = wire::chat_to_anthropic(body, why);
+        if (!translated) {
+            // Nothing was sent: a request this wire format cannot express is the client's to change.
+            r = unsupported_request(cfg_.name, why);
+            co_return r;
+        }
+        body = std::move(*translated);
+    }
     call.payload = body.dump(-1, ' ', false, json::error_handler_t::replace);
 
-    ProviderResult r;
     bool got_slot = co_await limiter_.acquire(call.deadline);
     if (!got_slot) {
         r.status = 504;
@@ -246,6 +275,11 @@ asio::awaitable<void> RemoteProvider::attempt(const Call& call, ProviderResult& 
         while (!ec && !conn.body_done() && body.size() < kMaxErrorBytes) co_await conn.read_some(body, call.deadline, ec);
         r.status = status;
         r.error = who + "returned HTTP " + std::to_string(status) + ": " + upstream_error_message(body, r.error_body);
+        if (call.anthropic) {
+            // {"type": "error", "error": {"type": "not_found_error", ...}} -> an OpenAI error object.
+            json e = wire::anthropic_error_to_openai(r.error_body);
+            if (!e.is_null()) r.error_body = std::move(e);
+        }
         a.verdict = status >= 500 ? Attempt::Verdict::upstream_fault : Attempt::Verdict::rejected;
         a.retryable = status >= 500 || status == 429;
         if (status == 429) a.retry_after = parse_retry_after(conn.header("Retry-After"));
@@ -277,6 +311,10 @@ asio::awaitable<void> RemoteProvider::attempt(const Call& call, ProviderResult& 
     }
     json parsed = json::parse(body, nullptr, false);
     std::string why = parsed.is_discarded() ? "not JSON: " + body.substr(0, 200) : "";
+    if (why.empty() && call.anthropic) {
+        std::optional<json> completion = wire::anthropic_to_completion(parsed, r.stop_sequence, why);
+        if (completion) parsed = std::move(*completion);
+    }
     if (why.empty()) read_completion(parsed, r, why);
     if (!why.empty()) {
         r.error = who + "returned an invalid response: " + why;
@@ -296,26 +334,41 @@ asio::awaitable<void> RemoteProvider::read_stream(const Call& call, UpstreamConn
                                                   Attempt& a) {
     const std::string who = "upstream '" + cfg_.name + "' ";
     SseDecoder sse;
+    wire::AnthropicStreamDecoder messages;   // call.anthropic: its events become chunks
     std::string bytes, data;
     int chunks = 0;
     bool done = false;
     beast::error_code ec;
     while (!done) {
         while (!done && sse.next(data)) {
-            if (data == "[DONE]") {
+            if (data == "[DONE]" && !call.anthropic) {
                 done = true;
                 break;
             }
             json chunk = json::parse(data, nullptr, false);
             if (chunk.is_discarded() || !chunk.is_object()) {
                 r.status = 502;
-                r.error = who + "sent a malformed stream chunk: " + data.substr(0, 200);
+                r.error = who + "sent a malformed stream " + (call.anthropic ? "event: " : "chunk: ") + data.substr(0, 200);
                 a.verdict = Attempt::Verdict::upstream_fault;
                 a.retryable = !r.streamed_to_client;
                 conn.close();
                 co_return;
             }
-            if (chunk.contains("error") && !chunk.contains("choices")) {
+            std::vector<json> relay;
+            if (call.anthropic) {
+                relay = messages.feed(chunk);
+                if (messages.failed()) {
+                    r.status = 502;
+                    r.error = who + "reported an error mid-stream: " + upstream_error_message(data, r.error_body);
+                    r.error_body = wire::anthropic_error_to_openai(messages.error());
+                    a.verdict = Attempt::Verdict::upstream_fault;
+                    a.retryable = !r.streamed_to_client;
+                    conn.close();
+                    co_return;
+                }
+                done = messages.done();
+                r.stop_sequence = messages.stop_sequence();
+            } else if (chunk.contains("error") && !chunk.contains("choices")) {
                 // OpenAI and OpenRouter report failures after the headers as an error event.
                 r.status = 502;
                 r.error = who + "reported an error mid-stream: " + upstream_error_message(data, r.error_body);
@@ -323,23 +376,27 @@ asio::awaitable<void> RemoteProvider::read_stream(const Call& call, UpstreamConn
                 a.retryable = !r.streamed_to_client;
                 conn.close();
                 co_return;
+            } else {
+                relay.push_back(std::move(chunk));
             }
-            ++chunks;
-            accumulate_chunk(chunk, r);
-            if (!call.client_wants_usage) {
-                // We asked for usage on the client's behalf: keep that chunk (and field) from it.
-                chunk.erase("usage");
-                if (chunk.value("choices", json::array()).empty()) continue;
-            }
-            if (!r.streamed_to_client) r.ttft_ms = ms_since(call.start);
-            r.streamed_to_client = true;
-            bool client_alive = co_await (*call.sink)(chunk);
-            if (!client_alive) {
-                conn.close();  // stop the upstream generating (and billing) for nobody
-                r.status = 499;
-                r.error = "client disconnected during the stream from upstream '" + cfg_.name + "'";
-                a.verdict = Attempt::Verdict::abandoned;
-                co_return;
+            for (json& c : relay) {
+                ++chunks;
+                accumulate_chunk(c, r);
+                if (!call.client_wants_usage) {
+                    // We asked for usage on the client's behalf: keep that chunk (and field) from it.
+                    c.erase("usage");
+                    if (c.value("choices", json::array()).empty()) continue;
+                }
+                if (!r.streamed_to_client) r.ttft_ms = ms_since(call.start);
+                r.streamed_to_client = true;
+                bool client_alive = co_await (*call.sink)(c);
+                if (!client_alive) {
+                    conn.close();  // stop the upstream generating (and billing) for nobody
+                    r.status = 499;
+                    r.error = "client disconnected during the stream from upstream '" + cfg_.name + "'";
+                    a.verdict = Attempt::Verdict::abandoned;
+                    co_return;
+                }
             }
         }
         if (done || conn.body_done()) break;
@@ -349,7 +406,8 @@ asio::awaitable<void> RemoteProvider::read_stream(const Call& call, UpstreamConn
         sse.feed(bytes);
     }
     conn.close();
-    // A server that ends the body cleanly after a finish_reason but without [DONE] is accepted.
+    // A server that ends the body cleanly after a finish_reason but without [DONE] (or
+    // message_stop) is accepted.
     if (done || (!ec && !r.finish_reason.empty())) {
         r.status = 200;
         a.verdict = Attempt::Verdict::success;

@@ -1,7 +1,10 @@
 // A Provider backed by any remote OpenAI-compatible endpoint (OpenAI, OpenRouter, vLLM,
 // llama-server, Ollama, another Switchyard): POST {base_url}/chat/completions over HTTP/1.1,
 // plain or TLS, with streaming relay, retries before the first byte reaches the client, a
-// concurrency cap and a circuit breaker.
+// concurrency cap and a circuit breaker. With `api: anthropic` it speaks the Anthropic Messages
+// API instead (POST {base_url}/messages): requests, answers, stream events and errors are
+// translated to and from chat completions (wire/anthropic_upstream.h), so the router sees one
+// format whatever the tier speaks.
 #pragma once
 
 #include <atomic>

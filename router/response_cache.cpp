@@ -1,6 +1,100 @@
 #include "router/response_cache.h"
 
+#include <openssl/evp.h>
+
 namespace switchyard::router {
+
+namespace {
+
+std::string sha256_hex(const std::string& text) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(text.data(), text.size(), digest, &n, EVP_sha256(), nullptr);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < n; ++i) { out += hex[digest[i] >> 4]; out += hex[digest[i] & 15]; }
+    return out;
+}
+
+// The n-th \x1f-separated field of a key (see key()).
+std::string key_field(const std::string& key, int n) {
+    std::size_t start = 0;
+    for (int i = 0; i < n; ++i) {
+        start = key.find('\x1f', start);
+        if (start == std::string::npos) return "";
+        ++start;
+    }
+    return key.substr(start, key.find('\x1f', start) - start);
+}
+
+}  // namespace
+
+std::string serialize_answer(const CachedAnswer& a) {
+    const auto& r = a.result;
+    json j = {{"tier", a.tier}, {"provider", a.provider}, {"model", a.model}, {"tier_index", a.tier_index},
+              {"result", {{"status", r.status}, {"response", r.response}, {"content", r.content}, {"tool_calls", r.tool_calls},
+                          {"token_logprobs", r.token_logprobs}, {"prompt_tokens", r.prompt_tokens},
+                          {"completion_tokens", r.completion_tokens}, {"cached_tokens", r.cached_tokens}, {"usage", r.usage},
+                          {"finish_reason", r.finish_reason}, {"stop_sequence", r.stop_sequence}}}};
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::optional<CachedAnswer> deserialize_answer(const std::string& text) {
+    json j = json::parse(text, nullptr, false);
+    if (!j.is_object() || !j.contains("result") || !j["result"].is_object()) return std::nullopt;
+    try {
+        CachedAnswer a;
+        a.tier = j.value("tier", "");
+        a.provider = j.value("provider", "");
+        a.model = j.value("model", "");
+        a.tier_index = j.value("tier_index", std::size_t{0});
+        const json& r = j["result"];
+        a.result.status = r.value("status", 200);
+        a.result.response = r.value("response", json());
+        a.result.content = r.value("content", "");
+        a.result.tool_calls = r.value("tool_calls", json::array());
+        a.result.token_logprobs = r.value("token_logprobs", std::vector<float>{});
+        a.result.prompt_tokens = r.value("prompt_tokens", 0);
+        a.result.completion_tokens = r.value("completion_tokens", 0);
+        a.result.cached_tokens = r.value("cached_tokens", 0);
+        a.result.usage = r.value("usage", json());
+        a.result.finish_reason = r.value("finish_reason", "");
+        a.result.stop_sequence = r.value("stop_sequence", "");
+        return a;
+    } catch (const json::exception&) {
+        return std::nullopt;   // a row written by another version: a miss, not an error
+    }
+}
+
+ResponseCache::ResponseCache(CacheSpec spec, const std::filesystem::path& db_file) : spec_(spec) {
+    if (spec_.enabled && spec_.persist && !db_file.empty())
+        store_ = std::make_shared<CacheStore>(db_file, spec_.max_entries, spec_.max_bytes);
+}
+
+std::optional<CachedAnswer> ResponseCache::load(const std::string& key, double now) {
+    if (!store_) return std::nullopt;
+    double expires = 0;
+    std::optional<std::string> row = store_->get(sha256_hex(key), now, &expires);
+    if (!row) return std::nullopt;
+    std::optional<CachedAnswer> a = deserialize_answer(*row);
+    if (!a) return std::nullopt;
+    put_until(key, *a, now, expires);   // the next hit is served from memory, until the row's own expiry
+    a->source = "database";
+    return a;
+}
+
+std::function<void()> ResponseCache::persist_job(const std::string& key, const CachedAnswer& answer, double now) const {
+    if (!store_) return {};
+    CacheRow row{sha256_hex(key), key_field(key, 0), key_field(key, 2), serialize_answer(answer),
+                 now + static_cast<double>(spec_.ttl.count())};
+    return [store = store_, row = std::move(row), now] {
+        try {
+            store->put(row, now);
+        } catch (const std::exception&) {
+            // A cache write that fails (disk full, locked) costs a future hit, nothing more.
+        }
+    };
+}
 
 bool ResponseCache::bypassed(const json& request) {
     if (!request.contains("metadata") || !request["metadata"].is_object()) return false;
@@ -39,6 +133,10 @@ std::optional<CachedAnswer> ResponseCache::get(const std::string& key, double no
 }
 
 void ResponseCache::put(const std::string& key, const CachedAnswer& answer, double now) {
+    put_until(key, answer, now, now + static_cast<double>(spec_.ttl.count()));
+}
+
+void ResponseCache::put_until(const std::string& key, const CachedAnswer& answer, double, double expires) {
     std::lock_guard lock(mu_);
     const std::size_t size = key.size() * 2 + answer.result.content.size() + answer.result.tool_calls.dump().size() +
                              (answer.result.response.is_null() ? 0 : answer.result.response.dump().size()) + 256;
@@ -49,7 +147,7 @@ void ResponseCache::put(const std::string& key, const CachedAnswer& answer, doub
         entries_.erase(it);
     }
     lru_.push_front(key);
-    Entry e{answer, now + static_cast<double>(spec_.ttl.count()), size, lru_.begin()};
+    Entry e{answer, expires, size, lru_.begin()};
     e.answer.result.streamed_to_client = false;
     entries_.emplace(key, std::move(e));
     bytes_ += size;

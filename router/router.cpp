@@ -61,7 +61,13 @@ bool flag(const json& request, const char* key) {
 
 Router::Router(const Config& config, std::unique_ptr<providers::Provider> local, const RemoteFactory& make_remote,
                ModelPool* pool, asio::thread_pool* blocking)
-    : sessions_(config.sessions), cache_(config.cache), pool_(pool), blocking_(blocking) {
+    : sessions_(config.sessions),
+      // Persisted beside the request log when it is the SQLite file (with PostgreSQL: memory only).
+      cache_(config.cache, config.store.kind == StoreSpec::Kind::sqlite ? config.log_path : std::filesystem::path()),
+      semantic_(config.cache),
+      pool_(pool),
+      blocking_(blocking) {
+    if (semantic_.enabled() && pool) semantic_embed_ = pool_embedder(*pool, semantic_.model());
     providers_["local"] = std::move(local);
     for (const auto& p : config.providers)
         if (make_remote) providers_[p.name] = make_remote(p);
@@ -266,21 +272,60 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
     }
     if (low_latency && route.cascade.enabled) out.trace.push_back({{"step", "latency"}, {"cascade", "off"}});
     std::string cache_key;
+    std::string semantic_partition;          // set when the semantic cache was asked: the answer goes there too
+    std::vector<float> semantic_embedding;
     if (cache_.enabled()) {
         if (rc.cache_bypass || ResponseCache::bypassed(request)) out.cache = "bypass";
         else if (!cache_.cacheable(request)) out.cache = "uncacheable";
         else {
             const std::string endpoint = rc.endpoint == providers::Endpoint::text ? "text" : "chat";
             cache_key = ResponseCache::key(request, route.name + "/" + endpoint, d.tier, scope);
-            if (auto hit = cache_.get(cache_key, now)) {
-                out.cache = "hit";
-                out.trace.push_back({{"step", "cache"}, {"result", "hit"}, {"tier", hit->tier}});
+            std::optional<CachedAnswer> hit = cache_.get(cache_key, now);
+            if (!hit && cache_.persistent()) {
+                auto load = [&] { return cache_.load(cache_key, now); };   // SQLite: off the I/O thread
+                try {
+                    if (blocking_) hit = co_await switchyard::offload(*blocking_, load);
+                    else hit = load();
+                } catch (const std::exception& e) {
+                    out.trace.push_back({{"step", "cache"}, {"error", e.what()}});   // a miss, not a failure
+                }
+            }
+            // Exact miss: the semantic cache, when configured for this request's class.
+            const float threshold = semantic_.enabled() && semantic_embed_ && !rc.cache_exact_only ? semantic_.threshold(d.task_class) : -1.0f;
+            std::string text;
+            if (!hit && threshold >= 0 &&
+                SemanticCache::split(request, route.name + "/" + endpoint, d.tier, scope, d.task_class, text, semantic_partition)) {
+                auto embed = [&] { return semantic_embed_({text}).front(); };   // a model call: off the I/O thread
+                try {
+                    if (blocking_) semantic_embedding = co_await switchyard::offload(*blocking_, embed);
+                    else semantic_embedding = embed();
+                } catch (const std::exception& e) {
+                    out.trace.push_back({{"step", "cache"}, {"source", "semantic"}, {"error", e.what()}});
+                }
+                if (!semantic_embedding.empty()) {
+                    float best = -1;
+                    if (auto sh = semantic_.find(semantic_partition, semantic_embedding, threshold, now, &best)) {
+                        hit = std::move(sh->answer);
+                        out.trace.push_back({{"step", "cache"}, {"result", "hit"}, {"tier", hit->tier}, {"source", "semantic"},
+                                             {"similarity", sh->similarity}, {"threshold", threshold}, {"class", d.task_class}});
+                    } else {
+                        out.trace.push_back({{"step", "cache"}, {"result", "miss"}, {"source", "semantic"},
+                                             {"similarity", best < 0 ? json(nullptr) : json(best)}, {"threshold", threshold},
+                                             {"class", d.task_class}});
+                    }
+                }
+            }
+            if (hit) {
+                out.cache = hit->source == "semantic" ? "semantic_hit" : "hit";
+                if (hit->source != "semantic")
+                    out.trace.push_back({{"step", "cache"}, {"result", "hit"}, {"tier", hit->tier}, {"source", hit->source}});
                 out.ok = true;
                 out.tier = hit->tier;
                 out.provider = hit->provider;
                 out.model = hit->model;
                 out.result = std::move(hit->result);
                 sessions_.reached(route, scope, out.session, hit->tier_index, now);
+                progress.cache = out.cache;
                 co_return out;
             }
             out.cache = "miss";
@@ -431,8 +476,16 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
     if (out.ok) {
         const std::size_t answered = policy.tier_index(out.tier);
         sessions_.reached(route, scope, out.session, answered, now);
-        if (!cache_key.empty() && out.result.finish_reason != "cancelled")
-            cache_.put(cache_key, CachedAnswer{out.result, out.tier, out.provider, out.model, answered}, now);
+        if (!cache_key.empty() && out.result.finish_reason != "cancelled") {
+            CachedAnswer answer{out.result, out.tier, out.provider, out.model, answered};
+            cache_.put(cache_key, answer, now);
+            // The database write does not hold up the answer.
+            if (auto job = cache_.persist_job(cache_key, answer, now)) {
+                if (blocking_) asio::post(*blocking_, std::move(job));
+                else job();
+            }
+            if (!semantic_embedding.empty()) semantic_.put(semantic_partition, std::move(semantic_embedding), answer, now);
+        }
     }
     co_return out;
 }

@@ -12,6 +12,7 @@
 #include "router/learned_router.h"
 #include "router/policy.h"
 #include "router/response_cache.h"
+#include "router/semantic_cache.h"
 #include "router/session_store.h"
 #include "router/tier_bump.h"
 
@@ -60,6 +61,7 @@ struct RequestContext {
     const ApiKeySpec* key = nullptr;     // the caller's named key, for its spend limit
     std::string session;                 // X-Switchyard-Session (else metadata.session_id)
     bool cache_bypass = false;           // X-Switchyard-Cache: bypass
+    bool cache_exact_only = false;       // X-Switchyard-Cache: exact (skips the semantic cache)
     providers::Endpoint endpoint = providers::Endpoint::chat;   // /v1/chat/completions or /v1/completions
     std::shared_ptr<providers::Cancellation> cancel;            // set when the client can go away mid-call
 };
@@ -88,12 +90,15 @@ public:
     TierBumps& bumps() { return bumps_; }
     SessionStore& sessions() { return sessions_; }
     ResponseCache& cache() { return cache_; }
+    SemanticCache& semantic_cache() { return semantic_; }
 
 private:
     SpendLedger ledger_;
     TierBumps bumps_;
     SessionStore sessions_;
     ResponseCache cache_;
+    SemanticCache semantic_;
+    Embedder semantic_embed_;            // cache.semantic.model on the pool (empty: no semantic cache)
     std::map<std::string, std::unique_ptr<RoutePolicy>> policies_;
     std::map<std::string, std::unique_ptr<RoutePolicy>> model_routes_;   // model names and aliases: one local tier
     // install_route swaps entries of policies_ and classifiers_ under this lock and keeps the

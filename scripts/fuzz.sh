@@ -15,20 +15,23 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 long=0
 if [ "${1:-}" = --long ]; then long=1; shift; fi
-all=(fuzz_chat_request fuzz_sse_stream fuzz_config fuzz_pipeline fuzz_template fuzz_pii)
+all=(fuzz_chat_request fuzz_sse_stream fuzz_anthropic_stream fuzz_config fuzz_pipeline fuzz_template fuzz_pii fuzz_chat_template)
 targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 # Inputs per target in the CI run: about 5 s each on a quiet 2-core machine.
-declare -A ci_runs=([fuzz_chat_request]=40000 [fuzz_sse_stream]=30000 [fuzz_config]=20000
-                    [fuzz_pipeline]=12000 [fuzz_template]=150000 [fuzz_pii]=30000)
+declare -A ci_runs=([fuzz_chat_request]=40000 [fuzz_sse_stream]=30000 [fuzz_anthropic_stream]=30000 [fuzz_config]=20000
+                    [fuzz_pipeline]=12000 [fuzz_template]=150000 [fuzz_pii]=30000 [fuzz_chat_template]=600)
 
 cxx=""
 for c in clang++-16 clang++-14 clang++; do command -v "$c" >/dev/null && { cxx="$c"; break; }; done
 [ -n "$cxx" ] || { echo "[fuzz] no clang++ (scripts/setup.sh installs clang-16 and libclang-rt-16-dev)" >&2; exit 1; }
 cc="${cxx/clang++/clang}"
 launcher=(); command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-if [ ! -f build-fuzz/CMakeCache.txt ]; then
+# fuzz_chat_template links the cached llama.cpp build (scripts/build-llama.sh) and reads models/.
+source scripts/llama-env.sh
+if [ ! -f build-fuzz/CMakeCache.txt ] || ! grep -q '^SWITCHYARD_LLAMA_SRC:PATH=.' build-fuzz/CMakeCache.txt; then
   cmake -S . -B build-fuzz -G Ninja -DSWITCHYARD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" "${launcher[@]}" >/dev/null
+    -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" "${launcher[@]}" \
+    -DSWITCHYARD_LLAMA_SRC="$LLAMA_SRC_DIR" -DSWITCHYARD_LLAMA_BUILD="$LLAMA_BUILD_DIR" >/dev/null
 fi
 echo "[fuzz] building ${targets[*]} with $cxx"
 nice -n 10 cmake --build build-fuzz --target "${targets[@]}" -j "$(nproc)" | grep -Ev '^\[[0-9]+/[0-9]+\] |^-- ' || true

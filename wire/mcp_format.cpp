@@ -57,7 +57,8 @@ json mcp_initialize_result(const std::string& version, const std::string& server
     return {{"protocolVersion", version},
             {"capabilities", {{"tools", {{"listChanged", false}}}}},
             {"serverInfo", {{"name", "switchyard"}, {"title", "Switchyard pipelines"}, {"version", server_version}}},
-            {"instructions", "Each tool runs one Switchyard pipeline (local models and tools) on this machine and returns its outputs."}};
+            {"instructions", "Each tool runs one Switchyard pipeline (local models and tools) on this machine and returns its outputs, "
+                              "or, for a route tool, asks that model route and returns the answer."}};
 }
 
 json pipeline_tool(const json& d) {
@@ -90,6 +91,51 @@ json pipeline_call_result(const json& run) {
     // One text output reads as itself; several as a JSON object.
     std::string text = outputs.size() == 1 && outputs.begin().value().is_string() ? outputs.begin().value().get<std::string>() : outputs.dump();
     return {{"content", json::array({{{"type", "text"}, {"text", text}}})}, {"structuredContent", outputs}, {"isError", false}};
+}
+
+json route_tool(const std::string& name, const std::string& tiers) {
+    json schema = {{"type", "object"},
+                   {"properties", {{"prompt", {{"type", "string"}, {"description", "The message to answer"}}},
+                                   {"system", {{"type", "string"}, {"description", "An optional system prompt"}}},
+                                   {"max_tokens", {{"type", "integer"}, {"minimum", 1}, {"description", "At most this many tokens in the answer"}}}}},
+                   {"required", json::array({"prompt"})}};
+    json out = {{"type", "object"},
+                {"properties", {{"answer", {{"type", "string"}}}, {"model", {{"type", "string"}}}, {"tier", {{"type", "string"}}}}},
+                {"required", json::array({"answer", "model"})}};
+    std::string description = "Ask Switchyard's model route '" + name + "'" + (tiers.empty() ? "" : " (tiers: " + tiers + ")") +
+                              ": the prompt goes to the tier its routing picks, and the answer comes back as text.";
+    return {{"name", name}, {"title", "Route " + name}, {"description", description}, {"inputSchema", schema}, {"outputSchema", out}};
+}
+
+json route_call_body(const std::string& route, const json& arguments, std::string& error) {
+    error.clear();
+    if (!arguments.contains("prompt") || !arguments["prompt"].is_string() || arguments["prompt"].get<std::string>().empty()) {
+        error = "'prompt' is required (a non-empty string)";
+        return nullptr;
+    }
+    json messages = json::array();
+    if (arguments.contains("system")) {
+        if (!arguments["system"].is_string()) { error = "'system' must be a string"; return nullptr; }
+        messages.push_back({{"role", "system"}, {"content", arguments["system"]}});
+    }
+    messages.push_back({{"role", "user"}, {"content", arguments["prompt"]}});
+    json body = {{"model", route}, {"messages", messages}};
+    if (arguments.contains("max_tokens")) {
+        if (!arguments["max_tokens"].is_number_integer() || arguments["max_tokens"].get<long long>() < 1) {
+            error = "'max_tokens' must be a positive integer";
+            return nullptr;
+        }
+        body["max_tokens"] = arguments["max_tokens"];
+    }
+    for (const auto& [k, v] : arguments.items())
+        if (k != "prompt" && k != "system" && k != "max_tokens") { error = "unknown argument '" + k + "' (prompt, system, max_tokens)"; return nullptr; }
+    return body;
+}
+
+json route_call_result(const std::string& answer, const std::string& model, const std::string& tier) {
+    json structured = {{"answer", answer}, {"model", model}};
+    if (!tier.empty()) structured["tier"] = tier;
+    return {{"content", json::array({{{"type", "text"}, {"text", answer}}})}, {"structuredContent", structured}, {"isError", false}};
 }
 
 }  // namespace switchyard::wire

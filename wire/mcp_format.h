@@ -1,6 +1,6 @@
 // The Model Context Protocol's JSON-RPC surface as Switchyard serves it (streamable HTTP
 // transport, protocol revisions 2024-11-05 to 2025-11-25): message classification, version
-// negotiation, results and errors, and pipelines described as tools. Pure; the HTTP side is
+// negotiation, results and errors, and pipelines (and, optionally, routes) described as tools. Pure; the HTTP side is
 // api/mcp_routes.cpp. Written against the published schema (modelcontextprotocol.io), since no
 // maintained C++ MCP server library is packaged for Debian.
 #pragma once
@@ -39,5 +39,14 @@ json pipeline_tool(const json& description);
 
 // A finished pipeline run ({"ok", "outputs", "error"}) as a tools/call result.
 json pipeline_call_result(const json& run);
+
+// A route (or model name) offered as a tool (`mcp.routes`): it takes a prompt (and optionally a
+// system prompt and max_tokens) and answers with the model's text. `tiers` names the route's
+// tiers for the description.
+json route_tool(const std::string& name, const std::string& tiers);
+// The chat body a route tool's arguments stand for; "" in `error` when they are valid, else why not.
+json route_call_body(const std::string& route, const json& arguments, std::string& error);
+// The answer as a tools/call result: the text, and structuredContent {answer, model, tier}.
+json route_call_result(const std::string& answer, const std::string& model, const std::string& tier);
 
 }  // namespace switchyard::wire

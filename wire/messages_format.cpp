@@ -1,5 +1,7 @@
 #include "wire/messages_format.h"
 
+#include <algorithm>
+
 namespace switchyard::wire {
 
 namespace {
@@ -143,6 +145,15 @@ MessagesRequest parse_common(const json& body, bool need_max_tokens) {
 MessagesRequest parse_messages_request(const json& body) { return parse_common(body, true); }
 MessagesRequest parse_count_tokens_request(const json& body) { return parse_common(body, false); }
 
+// As Anthropic counts: input_tokens leaves out the prompt tokens read from the cache (the KV
+// cache here), which are cache_read_input_tokens; the prompt is the sum. A client (or another
+// Switchyard with `api: anthropic`) that adds them up gets the whole prompt, once.
+json usage_object(const ChatAnswer& a) {
+    const int cached = std::min(std::max(a.cached_tokens, 0), a.prompt_tokens);
+    return {{"input_tokens", a.prompt_tokens - cached}, {"output_tokens", a.completion_tokens},
+            {"cache_creation_input_tokens", 0}, {"cache_read_input_tokens", cached}};
+}
+
 std::string stop_reason(const ChatAnswer& a, const std::string& stop_sequence) {
     if (!a.tool_calls.empty() || a.finish_reason == "tool_calls") return "tool_use";
     if (a.finish_reason == "length") return "max_tokens";
@@ -165,8 +176,7 @@ json messages_content(const ChatAnswer& a) {
 json message_object(const std::string& id, const std::string& model, const ChatAnswer& a, const std::string& stop_sequence) {
     return {{"id", id}, {"type", "message"}, {"role", "assistant"}, {"model", model}, {"content", messages_content(a)},
             {"stop_reason", stop_reason(a, stop_sequence)}, {"stop_sequence", stop_sequence.empty() ? json(nullptr) : json(stop_sequence)},
-            {"usage", {{"input_tokens", a.prompt_tokens}, {"output_tokens", a.completion_tokens},
-                       {"cache_creation_input_tokens", 0}, {"cache_read_input_tokens", a.cached_tokens}}}};
+            {"usage", usage_object(a)}};
 }
 
 json anthropic_error(int status, const std::string& message) {
@@ -229,8 +239,7 @@ std::vector<json> MessagesStream::finish(const ChatAnswer& a, const std::string&
     close_block(out);
     out.push_back({{"type", "message_delta"},
                    {"delta", {{"stop_reason", stop_reason(a, stop_sequence)}, {"stop_sequence", stop_sequence.empty() ? json(nullptr) : json(stop_sequence)}}},
-                   {"usage", {{"input_tokens", a.prompt_tokens}, {"output_tokens", a.completion_tokens},
-                              {"cache_creation_input_tokens", 0}, {"cache_read_input_tokens", a.cached_tokens}}}});
+                   {"usage", usage_object(a)}});
     out.push_back({{"type", "message_stop"}});
     return out;
 }

@@ -28,6 +28,7 @@ MessagesRequest parse_count_tokens_request(const json& body);
 // end_turn | max_tokens | stop_sequence | tool_use, from the chat finish reason.
 std::string stop_reason(const ChatAnswer& a, const std::string& stop_sequence);
 json messages_content(const ChatAnswer& a);
+json usage_object(const ChatAnswer& a);
 json message_object(const std::string& id, const std::string& model, const ChatAnswer& a, const std::string& stop_sequence);
 
 // {"type": "error", "error": {"type", "message"}}, the type chosen from the HTTP status.

@@ -47,6 +47,7 @@ routes:
     cascade: {{min_mean_logprob: -0.000001, max_escalations: 1}}
 sessions: {{ttl: 10m}}
 cache: {{ttl: 10m, max_entries: 100}}
+mcp: {{routes: [auto]}}
 pipelines:
   files: [{_yaml_str(ROOT / "tests/e2e/data/greet.yaml")}, {_yaml_str(ROOT / "pipeline/examples/proofread.yaml")}]
 """
@@ -222,7 +223,8 @@ def test_messages_count_tokens(claude):
     msgs = [{"role": "user", "content": "Hello there, how are you today?"}]
     n = claude.messages.count_tokens(model="auto", messages=msgs).input_tokens
     m = claude.messages.create(model=CHAT_MODEL, max_tokens=1, messages=msgs)
-    assert n == m.usage.input_tokens, "counted with the same template and tokenizer the model uses"
+    # As Anthropic counts, the prompt is input_tokens plus the tokens read from the (KV) cache.
+    assert n == m.usage.input_tokens + m.usage.cache_read_input_tokens, "counted with the same template and tokenizer the model uses"
     longer = claude.messages.count_tokens(model=CHAT_MODEL, system="You are a helpful assistant.", messages=msgs).input_tokens
     assert longer > n
 
@@ -306,7 +308,7 @@ def test_repeated_deterministic_request_is_served_from_the_cache(apis, oai):
     assert again.parse().choices[0].message.content == first.parse().choices[0].message.content
     assert t_again < t_first, f"a hit ({t_again:.3f}s) is faster than generating ({t_first:.3f}s)"
     entry = apis.log_entry(again.headers["x-request-id"])
-    assert entry["cache"] == "hit" and {"step": "cache", "result": "hit", "tier": "small"} in entry["trace"]
+    assert entry["cache"] == "hit" and {"step": "cache", "result": "hit", "tier": "small", "source": "memory"} in entry["trace"]
     # streamed, the same request is a hit too, replayed as chunks
     stream = oai.chat.completions.create(model="auto", messages=msgs, max_tokens=12, temperature=0, stream=True)
     assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) == first.parse().choices[0].message.content
@@ -336,7 +338,7 @@ def test_mcp_client_lists_pipelines_and_calls_one(apis):
                     init = await session.initialize()
                     assert init.server_info.name == "switchyard"
                     tools = {t.name: t for t in (await session.list_tools()).tools}
-                    assert set(tools) == {"greet", "proofread"}
+                    assert set(tools) == {"greet", "proofread", "auto"}, "the pipelines, and the route mcp.routes lists"
                     assert tools["greet"].input_schema["required"] == ["name"]
                     assert tools["greet"].input_schema["properties"]["tone"]["default"] == "warm"
                     result = await session.call_tool("greet", {"name": "Ada"})
@@ -346,6 +348,34 @@ def test_mcp_client_lists_pipelines_and_calls_one(apis):
                     bad = await session.call_tool("greet", {})
                     assert bad.is_error and "name" in bad.content[0].text
     asyncio.run(go())
+
+
+def test_mcp_client_calls_a_route_as_a_tool(apis):
+    import httpx2
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def go():
+        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {KEY}"}, timeout=120) as http:
+            async with streamable_http_client(f"http://{apis.host}:{apis.port}/mcp", http_client=http) as (r, w):
+                async with ClientSession(r, w) as session:
+                    await session.initialize()
+                    tool = {t.name: t for t in (await session.list_tools()).tools}["auto"]
+                    assert tool.input_schema["required"] == ["prompt"]
+                    assert "tiers: small, large" in tool.description
+                    small = await session.call_tool("auto", {"prompt": "Say hello.", "max_tokens": 6})
+                    large = await session.call_tool("auto", {"prompt": "Please prove that 2 + 2 = 4", "max_tokens": 6,
+                                                             "system": "You are terse."})
+                    bad = await session.call_tool("auto", {"prompt": "hi", "colour": "red"})
+                    return small, large, bad
+    small, large, bad = asyncio.run(go())
+    assert not small.is_error and small.content[0].text
+    assert small.structured_content == {"answer": small.content[0].text, "model": CHAT_MODEL, "tier": "small"}
+    assert large.structured_content["tier"] == "large", "the route's rules apply"
+    assert bad.is_error and "unknown argument 'colour'" in bad.content[0].text
+    # The call is in the log like any routed request.
+    entry = [e for e in apis.access_log if e.get("mcp_method") == "tools/call" and e.get("tier") == "large"][-1]
+    assert entry["route_name"] == "auto" and entry["completion_tokens"] > 0
 
 
 def test_mcp_http_errors(apis):

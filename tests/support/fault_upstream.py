@@ -38,6 +38,13 @@ whole name). Behaviours:
   echo-headers     the answer's content is the JSON of the request headers it received
   hangup-after     answers like ok (keep-alive headers and all), then closes the connection
                    without saying so: the next request on it finds a dead kept-alive socket
+
+  POST /v1/messages           the same FOR FAULT INJECTION in the Anthropic Messages shape (a
+                              real Messages server for the happy path is another Switchyard):
+  ok               a canned message "hello from upstream" (streamed as Messages events)
+  overloaded[:N]   the first N requests (default 1) get 529 overloaded_error, then ok
+  error-event      streams message_start and one text delta, then an `error` event
+  echo-headers     the message's text is the JSON of the request headers it received
 """
 import argparse
 import json
@@ -164,7 +171,7 @@ class Handler(BaseHTTPRequestHandler):
                 COUNTERS.clear()
             self.send_json(200, {"ok": True})
             return
-        if self.path != "/v1/chat/completions":
+        if self.path not in ("/v1/chat/completions", "/v1/messages"):
             self.send_error_json(404, "no route " + self.path, "not_found")
             return
         try:
@@ -179,7 +186,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error_json(400, "body is not a JSON object", "invalid_request_error")
             return
         try:
-            self.chat(body, headers)
+            if self.path == "/v1/messages":
+                self.messages(body, headers)
+            else:
+                self.chat(body, headers)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client went away: that is a test's business
 
@@ -272,6 +282,42 @@ class Handler(BaseHTTPRequestHandler):
                         "model": model, "choices": [],
                         "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8}})
         self.end_stream()
+
+    def typed_event(self, obj):
+        self.write_chunk("event: %s\ndata: %s\n\n" % (obj["type"], json.dumps(obj)))
+
+    def messages(self, body, headers):
+        """The Anthropic Messages shape, for fault injection (see the module docstring)."""
+        model = str(body.get("model", ""))
+        behaviour, _, param = (FORCED or model.split("#", 1)[0]).partition(":")
+        with LOCK:
+            seen = COUNTERS.get(model, 0)
+            COUNTERS[model] = seen + 1
+        if behaviour == "overloaded" and seen < int(param or 1):
+            self.send_json(529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+            return
+        text = json.dumps(headers) if behaviour == "echo-headers" else "hello from upstream"
+        usage = {"input_tokens": 5, "output_tokens": 3}
+        msg = {"id": "msg_fault", "type": "message", "role": "assistant", "model": model,
+               "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": None, "usage": usage}
+        if not body.get("stream"):
+            self.send_json(200, msg)
+            return
+        self.start_stream()
+        self.typed_event({"type": "message_start", "message": {**msg, "content": [], "stop_reason": None,
+                                                                "usage": {"input_tokens": 5, "output_tokens": 0}}})
+        self.typed_event({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})
+        self.typed_event({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "hello"}})
+        if behaviour == "error-event":
+            self.typed_event({"type": "error", "error": {"type": "overloaded_error", "message": "injected mid-stream overload"}})
+        else:
+            self.typed_event({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text[5:]}})
+            self.typed_event({"type": "content_block_stop", "index": 0})
+            self.typed_event({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                              "usage": {"output_tokens": 3}})
+            self.typed_event({"type": "message_stop"})
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
 
 
 def main():

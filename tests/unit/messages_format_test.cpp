@@ -88,6 +88,10 @@ TEST(MessagesFormat, MessageObjectAndStopReasons) {
     EXPECT_EQ(m["stop_reason"], "end_turn");
     EXPECT_TRUE(m["stop_sequence"].is_null());
     EXPECT_EQ(m["usage"]["input_tokens"], 4);
+    a.cached_tokens = 3;   // as Anthropic counts: cache reads are not part of input_tokens
+    EXPECT_EQ(message_object("msg_1", "g", a, "")["usage"]["input_tokens"], 1);
+    EXPECT_EQ(message_object("msg_1", "g", a, "")["usage"]["cache_read_input_tokens"], 3);
+    a.cached_tokens = 0;
     EXPECT_EQ(message_object("msg_1", "g", a, "END")["stop_reason"], "stop_sequence");
     EXPECT_EQ(message_object("msg_1", "g", a, "END")["stop_sequence"], "END");
     a.finish_reason = "length";

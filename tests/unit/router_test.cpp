@@ -59,6 +59,14 @@ TEST(RoutingConfig, RejectsDanglingNames) {
     EXPECT_NE(config_error(base + "routes:\n  - {name: r, tiers: [{model: small}], rules: [{regex: '(', tier: small}]}\n").find("invalid regular expression"), std::string::npos);
     EXPECT_NE(config_error(base + "providers: [{name: c, base_url: 'ftp://x'}]\nroutes:\n  - {name: r, tiers: [{model: small}]}\n").find("must start with http"), std::string::npos);
     EXPECT_NE(config_error(base + "providers: [{name: c, base_url: 'http://x'}]\nroutes:\n  - {name: r, local_only: true, tiers: [{model: m, provider: c}]}\n").find("no local tier"), std::string::npos);
+    EXPECT_NE(config_error(base + "providers: [{name: c, api: gemini, base_url: 'http://x'}]\n").find("expected 'openai' (chat completions) or 'anthropic'"), std::string::npos);
+}
+
+TEST(RoutingConfig, AProviderMaySpeakTheAnthropicMessagesApi) {
+    auto cfg = parse_config("models:\n  - {name: small, file: s.gguf}\nproviders:\n  - {name: a, api: anthropic, base_url: 'https://api.anthropic.com/v1'}\n"
+                            "  - {name: o, base_url: 'http://x/v1'}\n", "/c", "r.yaml");
+    EXPECT_EQ(cfg.providers[0].api, switchyard::RemoteProviderSpec::Api::anthropic);
+    EXPECT_EQ(cfg.providers[1].api, switchyard::RemoteProviderSpec::Api::openai);
 }
 
 TEST(RoutePolicy, RulesPickTiersAndExplainThemselves) {

@@ -2,12 +2,15 @@
 // stored Responses (store/response_store) and their configuration.
 #include "config/config.h"
 #include "router/response_cache.h"
+#include "router/semantic_cache.h"
 #include "router/session_store.h"
 #include "store/response_store.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 using namespace switchyard;
 using namespace switchyard::router;
@@ -169,4 +172,145 @@ TEST(SessionCacheConfig, ParsesAndRejects) {
     } catch (const ConfigError& e) {
         EXPECT_NE(std::string(e.what()).find("t.yaml:2: cache: unknown key 'tll'"), std::string::npos) << e.what();
     }
+}
+
+TEST(ResponseCache, PersistsInTheLogDatabaseWithTtlAndBounds) {
+    auto dir = std::filesystem::temp_directory_path() / ("sy-cache-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto db = dir / "log.db";
+    CacheSpec spec;
+    spec.enabled = true;
+    spec.ttl = std::chrono::seconds(10);
+    spec.max_entries = 2;
+    CachedAnswer a;
+    a.result.content = "forty-two";
+    a.result.tool_calls = json::array({{{"id", "c1"}, {"type", "function"}}});
+    a.result.prompt_tokens = 7;
+    a.result.finish_reason = "stop";
+    a.result.response = {{"object", "chat.completion"}};
+    a.tier = "large";
+    a.tier_index = 1;
+    const std::string k1 = ResponseCache::key(json{{"model", "auto"}, {"temperature", 0}}, "auto/chat", 0, "alice");
+    {
+        ResponseCache c(spec, db);
+        ASSERT_TRUE(c.persistent());
+        c.put(k1, a, 100);
+        c.persist_job(k1, a, 100)();
+    }
+    {   // a new process: nothing in memory, the row in the file
+        ResponseCache c(spec, db);
+        EXPECT_FALSE(c.get(k1, 101));
+        auto hit = c.load(k1, 101);
+        ASSERT_TRUE(hit);
+        EXPECT_EQ(hit->source, "database");
+        EXPECT_EQ(hit->result.content, "forty-two");
+        EXPECT_EQ(hit->result.tool_calls, a.result.tool_calls);
+        EXPECT_EQ(hit->result.prompt_tokens, 7);
+        EXPECT_EQ(hit->result.response, a.result.response);
+        EXPECT_EQ(hit->tier, "large");
+        EXPECT_EQ(hit->tier_index, 1u);
+        auto again = c.get(k1, 102);
+        ASSERT_TRUE(again) << "a loaded row is kept in memory";
+        EXPECT_EQ(again->source, "memory");
+        EXPECT_FALSE(c.get(k1, 111)) << "in memory it keeps the row's own expiry";
+        EXPECT_FALSE(c.load(k1, 111)) << "expired in the database too";
+        EXPECT_FALSE(c.load(ResponseCache::key(json{{"model", "auto"}, {"temperature", 0}}, "auto/chat", 0, "bob"), 101))
+            << "per caller key";
+        // bounded like the memory side: the least recently used row goes
+        for (const char* k : {"a", "b"}) c.persist_job(k, a, 200)();
+        c.load("a", 201);
+        c.persist_job("c", a, 202)();
+        EXPECT_TRUE(c.load("a", 203));
+        EXPECT_FALSE(c.load("b", 203));
+        EXPECT_TRUE(c.load("c", 203));
+    }
+    EXPECT_EQ(CacheStore(db, 10, 1 << 20).size(), 2u);
+    // The answer is in the file (closed, so checkpointed), the request only as its hash.
+    std::ifstream f(db, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    EXPECT_NE(bytes.find("forty-two"), std::string::npos);
+    EXPECT_EQ(bytes.find("\"temperature\""), std::string::npos) << "rows are keyed by a hash of the request";
+    spec.persist = false;
+    EXPECT_FALSE(ResponseCache(spec, db).persistent());
+    std::filesystem::remove_all(dir);
+}
+
+TEST(SessionCacheConfig, SemanticCacheAndMcpRoutes) {
+    const std::string models = "models: [{name: s, file: s.gguf}, {name: e, file: e.gguf, kind: embedding}]\n";
+    Config c = parse_config(models + "routes: [{name: auto, tiers: [{model: s}]}]\n"
+                            "cache: {persist: false, semantic: {model: e, threshold: 0.9, classes: {chat: 0.85}}}\nmcp: {routes: [auto]}\n", ".", "t.yaml");
+    EXPECT_FALSE(c.cache.persist);
+    EXPECT_TRUE(c.cache.semantic.enabled());
+    EXPECT_FLOAT_EQ(c.cache.semantic.threshold_for("chat"), 0.85f);
+    EXPECT_LT(c.cache.semantic.threshold_for("code"), 0) << "with classes listed, others do not use it";
+    EXPECT_EQ(c.mcp.routes, std::vector<std::string>{"auto"});
+    EXPECT_TRUE(parse_config(models + "mcp: {routes: true}\n", ".", "t.yaml").mcp.all_routes);
+    auto error_of = [&](const std::string& text) {
+        try { parse_config(models + text, ".", "t.yaml"); } catch (const ConfigError& e) { return std::string(e.what()); }
+        return std::string("(no error)");
+    };
+    EXPECT_NE(error_of("cache: {semantic: {model: s}}\n").find("not an embedding model"), std::string::npos);
+    EXPECT_NE(error_of("cache: {semantic: {model: nope}}\n").find("unknown model 'nope'"), std::string::npos);
+    EXPECT_NE(error_of("cache: {semantic: {model: e, threshold: 2}}\n").find("threshold"), std::string::npos);
+    EXPECT_NE(error_of("mcp: {routes: [nowhere]}\n").find("unknown route or model 'nowhere'"), std::string::npos);
+}
+
+TEST(SemanticCache, SplitsTheLastUserMessageFromItsPartition) {
+    json a = {{"model", "auto"}, {"max_tokens", 8}, {"messages", json::array({{{"role", "system"}, {"content", "Be terse."}},
+                                                                              {{"role", "user"}, {"content", "What is the capital of France?"}}})}};
+    json b = a;
+    b["messages"][1]["content"] = json::array({{{"type", "text"}, {"text", "Which city is France's capital?"}}});
+    std::string ta, pa, tb, pb;
+    ASSERT_TRUE(SemanticCache::split(a, "auto/chat", 0, "", "default", ta, pa));
+    ASSERT_TRUE(SemanticCache::split(b, "auto/chat", 0, "", "default", tb, pb));
+    EXPECT_EQ(ta, "What is the capital of France?");
+    EXPECT_EQ(tb, "Which city is France's capital?");
+    EXPECT_EQ(pa, pb) << "only the compared text differs";
+    std::string t, p;
+    json c = a;
+    c["max_tokens"] = 9;
+    SemanticCache::split(c, "auto/chat", 0, "", "default", t, p);
+    EXPECT_NE(p, pa) << "other parameters partition";
+    SemanticCache::split(a, "auto/chat", 0, "", "faq", t, p);
+    EXPECT_NE(p, pa) << "task classes partition";
+    SemanticCache::split(a, "auto/chat", 0, "bob", "default", t, p);
+    EXPECT_NE(p, pa) << "caller keys partition";
+    json img = a;
+    img["messages"][1]["content"] = json::array({{{"type", "text"}, {"text", "this?"}}, {{"type", "image_url"}, {"image_url", {{"url", "x"}}}}});
+    EXPECT_FALSE(SemanticCache::split(img, "auto/chat", 0, "", "default", t, p));
+    json assistant_last = a;
+    assistant_last["messages"].push_back({{"role", "assistant"}, {"content", "Paris"}});
+    EXPECT_FALSE(SemanticCache::split(assistant_last, "auto/chat", 0, "", "default", t, p));
+}
+
+TEST(SemanticCache, NearestAboveThresholdWithinPartitionTtlAndBound) {
+    CacheSpec spec;
+    spec.enabled = true;
+    spec.ttl = std::chrono::seconds(10);
+    spec.max_entries = 2;
+    spec.semantic.model = "e";
+    SemanticCache c(spec);
+    ASSERT_TRUE(c.enabled());
+    CachedAnswer a;
+    a.result.content = "Paris";
+    c.put("p", {1, 0, 0}, a, 0);
+    a.result.content = "Berlin";
+    c.put("p", {0, 1, 0}, a, 0);
+    float best = 0;
+    auto hit = c.find("p", {0.9f, 0.1f, 0}, 0.9f, 1, &best);
+    ASSERT_TRUE(hit);
+    EXPECT_EQ(hit->answer.result.content, "Paris");
+    EXPECT_EQ(hit->answer.source, "semantic");
+    EXPECT_NEAR(hit->similarity, 0.9939f, 1e-3);
+    EXPECT_FALSE(c.find("p", {1, 1, 0}, 0.9f, 1, &best)) << "0.707 to both: below the threshold";
+    EXPECT_NEAR(best, 0.7071f, 1e-3);
+    EXPECT_FALSE(c.find("other", {1, 0, 0}, 0.5f, 1, &best));
+    EXPECT_EQ(best, -1);
+    EXPECT_FALSE(c.find("p", {1, 0, 0}, 0.5f, 11)) << "expired";
+    c.put("p", {1, 0, 0}, a, 20);
+    c.put("p", {0, 0, 1}, a, 20);
+    c.put("p", {0, 1, 0}, a, 20);
+    EXPECT_EQ(c.size(), 2u) << "bounded by cache.max_entries";
+    EXPECT_FALSE(c.find("p", {1, 0, 0}, 0.99f, 21)) << "the oldest went";
+    EXPECT_FLOAT_EQ(cosine({1, 0}, {0, 0}), 0.0f);
 }

@@ -1,0 +1,128 @@
+#include "store/cache_store.h"
+
+#include <sqlite3.h>
+
+#include <stdexcept>
+
+namespace switchyard {
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+PRAGMA journal_mode=WAL;
+PRAGMA synchronous=NORMAL;
+CREATE TABLE IF NOT EXISTS response_cache (
+  key TEXT PRIMARY KEY, route TEXT NOT NULL, scope TEXT NOT NULL, value TEXT NOT NULL,
+  bytes INTEGER NOT NULL, expires REAL NOT NULL, used REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS response_cache_used ON response_cache(used);
+)sql";
+
+void check(sqlite3* db, int rc, const char* what) {
+    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        throw std::runtime_error(std::string("response cache store: ") + what + ": " + sqlite3_errmsg(db));
+}
+
+struct Stmt {
+    sqlite3* db;
+    sqlite3_stmt* s = nullptr;
+    Stmt(sqlite3* d, const char* sql) : db(d) { check(db, sqlite3_prepare_v2(db, sql, -1, &s, nullptr), "prepare"); }
+    ~Stmt() { sqlite3_finalize(s); }
+    void text(int i, const std::string& v) { sqlite3_bind_text(s, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
+    bool step() {
+        int rc = sqlite3_step(s);
+        check(db, rc, "step");
+        return rc == SQLITE_ROW;
+    }
+};
+
+}  // namespace
+
+CacheStore::CacheStore(const std::filesystem::path& file, std::size_t max_entries, std::size_t max_bytes)
+    : max_entries_(max_entries), max_bytes_(max_bytes) {
+    int rc = sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+        sqlite3_close(db_);
+        throw std::runtime_error("response cache store: cannot open " + file.string() + ": " + msg);
+    }
+    sqlite3_busy_timeout(db_, 5000);
+    char* err = nullptr;
+    if (sqlite3_exec(db_, kSchema, nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = err ? err : "unknown error";
+        sqlite3_free(err);
+        sqlite3_close(db_);
+        throw std::runtime_error("response cache store: cannot create its table in " + file.string() + ": " + msg);
+    }
+}
+
+CacheStore::~CacheStore() {
+    if (db_) sqlite3_close(db_);
+}
+
+std::optional<std::string> CacheStore::get(const std::string& key, double now, double* expires_out) {
+    std::lock_guard lock(mu_);
+    Stmt st(db_, "SELECT value, expires FROM response_cache WHERE key = ?");
+    st.text(1, key);
+    if (!st.step()) return std::nullopt;
+    const double expires = sqlite3_column_double(st.s, 1);
+    if (expires < now) {
+        Stmt del(db_, "DELETE FROM response_cache WHERE key = ?");
+        del.text(1, key);
+        del.step();
+        return std::nullopt;
+    }
+    if (expires_out) *expires_out = expires;
+    auto* t = sqlite3_column_text(st.s, 0);
+    std::string value = t ? reinterpret_cast<const char*>(t) : "";
+    Stmt touch(db_, "UPDATE response_cache SET used = ? WHERE key = ?");
+    sqlite3_bind_double(touch.s, 1, now);
+    touch.text(2, key);
+    touch.step();
+    return value;
+}
+
+void CacheStore::put(const CacheRow& row, double now) {
+    std::lock_guard lock(mu_);
+    const std::size_t bytes = row.key.size() + row.route.size() + row.scope.size() + row.value.size();
+    if (bytes > max_bytes_) return;
+    Stmt st(db_, "INSERT OR REPLACE INTO response_cache (key, route, scope, value, bytes, expires, used) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    st.text(1, row.key);
+    st.text(2, row.route);
+    st.text(3, row.scope);
+    st.text(4, row.value);
+    sqlite3_bind_int64(st.s, 5, static_cast<sqlite3_int64>(bytes));
+    sqlite3_bind_double(st.s, 6, row.expires);
+    sqlite3_bind_double(st.s, 7, now);
+    st.step();
+    evict_locked(now);
+}
+
+// Expired rows first, then the least recently used until both bounds hold.
+void CacheStore::evict_locked(double now) {
+    {
+        Stmt st(db_, "DELETE FROM response_cache WHERE expires < ?");
+        sqlite3_bind_double(st.s, 1, now);
+        st.step();
+    }
+    for (;;) {
+        Stmt st(db_, "SELECT count(*), coalesce(sum(bytes), 0) FROM response_cache");
+        st.step();
+        const auto n = static_cast<std::size_t>(sqlite3_column_int64(st.s, 0));
+        const auto total = static_cast<std::size_t>(sqlite3_column_int64(st.s, 1));
+        if (n <= max_entries_ && total <= max_bytes_) return;
+        // A batch at a time: a lowered bound on a big table does not take a query per row.
+        const std::size_t over = n > max_entries_ ? n - max_entries_ : 1;
+        Stmt del(db_, "DELETE FROM response_cache WHERE key IN (SELECT key FROM response_cache ORDER BY used ASC LIMIT ?)");
+        sqlite3_bind_int64(del.s, 1, static_cast<sqlite3_int64>(over));
+        del.step();
+    }
+}
+
+std::size_t CacheStore::size() {
+    std::lock_guard lock(mu_);
+    Stmt st(db_, "SELECT count(*) FROM response_cache");
+    st.step();
+    return static_cast<std::size_t>(sqlite3_column_int64(st.s, 0));
+}
+
+}  // namespace switchyard
