@@ -77,6 +77,8 @@ class Policy:
 
 def short(name):
     """A per-class column header: the policy's name without its explanation, but the learned routers told apart."""
+    if name.startswith("shipped learned router's decisions"):
+        return "learned rel 0.90, constrained small"
     if name.startswith("learned router"):
         inner = name.split("(", 1)[1].rstrip(")")
         return "learned " + ("rel" if "relative" in inner else "abs") + " " + inner.rsplit(" ", 1)[1]
@@ -190,6 +192,9 @@ def main():
     pols += learned_pols + [oracle]
     if a.constrained and len(constrained) == len(ids):
         pols.append(routed_with("oracle with the constrained small tier", C, lambda i: "large" if L[i]["score"] > C[i]["score"] else "small"))
+        r0 = LEARNED[0][0]
+        pols.append(routed_with("shipped learned router's decisions with the constrained small tier", C,
+                                lambda i: "large" if decisions[(r0, i)][0] != "small" else "small"))
 
     q_large = sum(L[i]["score"] for i in ids) / len(ids)
     q_small = sum(S[i]["score"] for i in ids) / len(ids)
