@@ -66,9 +66,10 @@ std::optional<CachedAnswer> deserialize_answer(const std::string& text) {
     }
 }
 
-ResponseCache::ResponseCache(CacheSpec spec, const std::filesystem::path& db_file) : spec_(spec) {
-    if (spec_.enabled && spec_.persist && !db_file.empty())
-        store_ = std::make_shared<CacheStore>(db_file, spec_.max_entries, spec_.max_bytes);
+ResponseCache::ResponseCache(CacheSpec spec, const std::filesystem::path& db_file, const std::string& pg_url) : spec_(spec) {
+    if (!spec_.enabled || !spec_.persist) return;
+    if (!pg_url.empty()) store_ = std::make_shared<PgCacheStore>(pg_url, spec_.max_entries, spec_.max_bytes);
+    else if (!db_file.empty()) store_ = std::make_shared<SqliteCacheStore>(db_file, spec_.max_entries, spec_.max_bytes);
 }
 
 std::optional<CachedAnswer> ResponseCache::load(const std::string& key, double now) {

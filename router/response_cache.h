@@ -40,9 +40,10 @@ std::optional<CachedAnswer> deserialize_answer(const std::string& text);
 
 class ResponseCache {
 public:
-    // `db_file`: the request log's SQLite file ("" or persist off: memory only). Throws
-    // std::runtime_error when the file cannot be opened.
-    explicit ResponseCache(CacheSpec spec, const std::filesystem::path& db_file = {});
+    // `db_file`: the request log's SQLite file; `pg_url`: the PostgreSQL store's database, used
+    // instead when set (both empty, or persist off: memory only). Throws std::runtime_error when
+    // the file cannot be opened.
+    explicit ResponseCache(CacheSpec spec, const std::filesystem::path& db_file = {}, const std::string& pg_url = {});
     bool enabled() const { return spec_.enabled; }
     bool persistent() const { return store_ != nullptr; }
     const CacheSpec& spec() const { return spec_; }

@@ -62,8 +62,9 @@ bool flag(const json& request, const char* key) {
 Router::Router(const Config& config, std::unique_ptr<providers::Provider> local, const RemoteFactory& make_remote,
                ModelPool* pool, asio::thread_pool* blocking)
     : sessions_(config.sessions),
-      // Persisted beside the request log when it is the SQLite file (with PostgreSQL: memory only).
-      cache_(config.cache, config.store.kind == StoreSpec::Kind::sqlite ? config.log_path : std::filesystem::path()),
+      // Persisted in the request log's database: its SQLite file, or the PostgreSQL store.
+      cache_(config.cache, config.store.kind == StoreSpec::Kind::sqlite ? config.log_path : std::filesystem::path(),
+             config.store.kind == StoreSpec::Kind::postgres ? config.store.url : std::string()),
       semantic_(config.cache),
       pool_(pool),
       blocking_(blocking) {

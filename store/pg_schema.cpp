@@ -28,6 +28,13 @@ CREATE TABLE spend_events (id TEXT PRIMARY KEY, api_key TEXT NOT NULL, ts DOUBLE
 CREATE TABLE spend_daily (api_key TEXT NOT NULL, day DOUBLE PRECISION NOT NULL, amount DOUBLE PRECISION NOT NULL,
   PRIMARY KEY (api_key, day));
 )sql",
+    // 2: the response cache's persisted entries (store/cache_store.h), shared by the replicas.
+    R"sql(
+CREATE TABLE response_cache (
+  key TEXT PRIMARY KEY, route TEXT NOT NULL, scope TEXT NOT NULL, value TEXT NOT NULL,
+  bytes BIGINT NOT NULL, expires DOUBLE PRECISION NOT NULL, used DOUBLE PRECISION NOT NULL);
+CREATE INDEX response_cache_used ON response_cache(used);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPgSchemaVersion);
 

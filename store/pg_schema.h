@@ -7,7 +7,7 @@
 
 namespace switchyard {
 
-inline constexpr int kPgSchemaVersion = 1;
+inline constexpr int kPgSchemaVersion = 2;
 
 // Brings the database to kPgSchemaVersion; returns the version it found (0 = empty). Throws
 // std::runtime_error when the database's version is newer than this binary knows.

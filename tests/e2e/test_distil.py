@@ -171,9 +171,10 @@ def test_promotion_accepted_hot_loads_and_feedback_rolls_back(tmp_path):
         srv2.stop()
 
 
-# Opt-in: it installs the training virtualenv (torch, ~5 GB) and fine-tunes for real; it has not yet
-# passed on the shared development machine (see eval/RESULTS.md, Distillation), so CI does not run it.
-@pytest.mark.skipif(os.environ.get("SWITCHYARD_DISTIL_E2E") != "1", reason="set SWITCHYARD_DISTIL_E2E=1 to run the real fine-tune")
+# It installs the training virtualenv on first use (torch and its CUDA wheels from PyPI, ~5 GB,
+# 1.5 min here) and fine-tunes for real: a few minutes on 2 cores (eval/RESULTS.md, Distillation,
+# has a timed run). CI runs it; SWITCHYARD_SKIP_TRAINING=1 skips it (no network, little disk).
+@pytest.mark.skipif(os.environ.get("SWITCHYARD_SKIP_TRAINING") == "1", reason="SWITCHYARD_SKIP_TRAINING=1")
 def test_tiny_distillation_produces_a_gguf_that_answers(tmp_path):
     """A few dozen examples, 3 optimizer steps on SmolLM2-135M: GGUF + manifest, loads and answers."""
     cfg = write_config(tmp_path)

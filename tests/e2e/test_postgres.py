@@ -102,9 +102,10 @@ def run_serve(config: Path, timeout: float = 30) -> subprocess.CompletedProcess:
 
 def test_migrations_from_empty(replicas, pg, db):
     a, _ = replicas
-    assert pg.psql("SELECT version FROM switchyard_schema", db) == "1"
+    assert pg.psql("SELECT version FROM switchyard_schema", db) == "2"
     tables = set(pg.psql("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", db).split())
-    assert {"requests", "feedback", "tier_bumps", "bump_resets", "spend_events", "spend_daily", "switchyard_schema"} <= tables
+    assert {"requests", "feedback", "tier_bumps", "bump_resets", "spend_events", "spend_daily", "switchyard_schema",
+            "response_cache"} <= tables
     raw = ask(a)
     rid = raw.parse().id
     status, _, body = a.request("GET", "/health")
@@ -117,6 +118,24 @@ def test_migrations_from_empty(replicas, pg, db):
     assert pg.psql(f"SELECT route, tier, api_key FROM requests WHERE id = '{rid}'", db) == "paid-only|paid|erin"
     # The second replica found the schema in place: one version row, nothing migrated twice.
     assert pg.psql("SELECT count(*) FROM switchyard_schema", db) == "1"
+
+
+def test_replicas_share_the_response_cache(start_server, fault_upstream, db, pg):
+    yaml = replica_yaml(pg.url(db), fault_upstream.base_url) + "cache: {ttl: 10m, max_entries: 50}\n"
+    a, b = start_server(yaml), start_server(yaml)
+    first = ask(a, temperature=0)
+    assert first.headers["x-switchyard-cache"] == "miss"
+    deadline = time.monotonic() + 5
+    while pg.psql("SELECT count(*) FROM response_cache", db) != "1":
+        assert time.monotonic() < deadline, "the answer was not stored in PostgreSQL"
+        time.sleep(0.05)
+    assert pg.psql("SELECT route, scope FROM response_cache", db) == "paid-only/chat|erin"
+    hit = ask(b, temperature=0)   # the other replica: nothing in its memory
+    assert hit.headers["x-switchyard-cache"] == "hit"
+    assert hit.parse().choices[0].message.content == first.parse().choices[0].message.content
+    assert {"step": "cache", "result": "hit", "tier": "paid", "source": "database"} in b.log_entry(hit.headers["x-request-id"])["trace"]
+    for srv in (a, b):
+        assert srv.stop() == 0, srv.stderr_text()
 
 
 def test_schema_newer_than_binary_is_refused(pg, db, fault_upstream, tmp_path):
@@ -206,6 +225,21 @@ def test_two_replicas_share_tier_bumps(replicas):
     assert explain_tier(a) == "small"
     again = ask(b, "graded", metadata={"task": "rewrite"}).parse().id
     assert "tier_bump" not in feedback(b, again, "down"), "ratings before the reset no longer count"
+
+
+def test_dashboard_stats_count_every_replicas_requests(replicas):
+    a, b = replicas
+    ids = [ask(srv).parse().id for srv in (a, a, b)]
+    feedback(b, ids[2], "down")
+    for srv in (a, b):   # either replica's dashboard shows all three requests and the rating
+        status, _, body = srv.request("GET", "/ui/api/stats?window=3600", headers={"Authorization": f"Bearer {KEY}"})
+        assert status == 200, body
+        stats = json.loads(body)
+        route = next(r for r in stats["routes"] if r["route"] == "paid-only")
+        assert (route["requests"], route["down"]) == (3, 1), route
+        assert route["cost"] == pytest.approx(3 * CALL_COST)
+        model = next(m for m in stats["models"] if m["requests"] == 3)
+        assert model["latency_p50_ms"] > 0
 
 
 def test_database_restart_under_load_loses_no_write(start_server, fault_upstream, pg):

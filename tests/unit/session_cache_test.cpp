@@ -224,7 +224,7 @@ TEST(ResponseCache, PersistsInTheLogDatabaseWithTtlAndBounds) {
         EXPECT_FALSE(c.load("b", 203));
         EXPECT_TRUE(c.load("c", 203));
     }
-    EXPECT_EQ(CacheStore(db, 10, 1 << 20).size(), 2u);
+    EXPECT_EQ(SqliteCacheStore(db, 10, 1 << 20).size(), 2u);
     // The answer is in the file (closed, so checkpointed), the request only as its hash.
     std::ifstream f(db, std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
