@@ -250,12 +250,10 @@ void register_ui_dashboard(HttpServer& http, ServerContext& ctx) {
         if (!(window > 0)) window = 3600;
         std::string error;
         auto read = [&ctx, window, &error]() -> std::string {
-            if (!ctx.request_log) { error = "The dashboard's statistics need the request log: set log.path in the config"; return ""; }
-            if (ctx.request_log->shared()) { error = "The dashboard's statistics read the SQLite log; with store.kind postgres they are not available yet"; return ""; }
+            if (!ctx.request_log) { error = "The dashboard's statistics need the request log: set log.path (or store) in the config"; return ""; }
             try {
-                ctx.request_log->flush();
                 double now = static_cast<double>(std::time(nullptr));
-                return stats_json(ctx.pool.config(), read_log_stats(ctx.pool.config().log_path, now - window), window).dump();
+                return stats_json(ctx.pool.config(), ctx.request_log->log_stats(now - window), window).dump();
             } catch (const std::exception& e) {
                 error = e.what();
                 return "";

@@ -9,8 +9,17 @@ what="${1:-all}"
 
 if [ ! -f "$LLAMA_SRC_DIR/include/llama.h" ]; then
   tmp="$(mktemp -d)"
-  echo "[llama] fetching node-llama-cpp@$NODE_LLAMA_CPP_VERSION from the npm registry"
-  (cd "$tmp" && npm pack --silent "node-llama-cpp@$NODE_LLAMA_CPP_VERSION" >/dev/null)
+  # SWITCHYARD_VENDOR_DIR may hold the same package fetched beforehand (`npm pack
+  # node-llama-cpp@VERSION`), for builds without registry access (deploy/Containerfile).
+  # It is checked like a download.
+  vendored="${SWITCHYARD_VENDOR_DIR:-/nonexistent}/node-llama-cpp-$NODE_LLAMA_CPP_VERSION.tgz"
+  if [ -f "$vendored" ]; then
+    echo "[llama] using $vendored"
+    cp "$vendored" "$tmp/node-llama-cpp-$NODE_LLAMA_CPP_VERSION.tgz"
+  else
+    echo "[llama] fetching node-llama-cpp@$NODE_LLAMA_CPP_VERSION from the npm registry"
+    (cd "$tmp" && npm pack --silent "node-llama-cpp@$NODE_LLAMA_CPP_VERSION" >/dev/null)
+  fi
   tar -xzf "$tmp/node-llama-cpp-$NODE_LLAMA_CPP_VERSION.tgz" -C "$tmp" package/llama/gitRelease.bundle
   got="$(sha256sum "$tmp/package/llama/gitRelease.bundle" | cut -d' ' -f1)"
   if [ "$got" != "$LLAMA_BUNDLE_SHA256" ]; then

@@ -177,7 +177,8 @@ StoreStats PgStore::stats() const {
     std::lock_guard lock(mu_);
     StoreStats s;
     s.kind = "postgres";
-    s.queued = queue_.size() + spend_queue_.size();
+    // The batch the writer holds (being written or waiting to retry) is not stored yet either.
+    s.queued = queue_.size() + spend_queue_.size() + in_flight_;
     s.written = written_;
     s.dropped = dropped_;
     s.retries = retries_;
@@ -202,6 +203,7 @@ void PgStore::writer_loop() {
         Batch batch;
         while (!queue_.empty() && batch.entries.size() < kMaxBatch) { batch.entries.push_back(std::move(queue_.front())); queue_.pop_front(); }
         while (!spend_queue_.empty() && batch.spend.size() < kMaxBatch) { batch.spend.push_back(std::move(spend_queue_.front())); spend_queue_.pop_front(); }
+        in_flight_ = batch.size();
         lock.unlock();
         std::size_t failed = 0;
         bool stored = false;
@@ -220,6 +222,7 @@ void PgStore::writer_loop() {
             writer_conn_.reset();
         }
         lock.lock();
+        in_flight_ = 0;
         if (stored) {
             written_ += batch.size() - failed;
             dropped_ += failed;

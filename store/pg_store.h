@@ -39,6 +39,7 @@ public:
     int reset_bumps(const std::string& route, const std::string& task_class, double ts) override;
     std::vector<BumpRecord> bumps(bool active_only) override;
     StoreStats stats() const override;
+    LogStats log_stats(double since, int max_samples = 20000) override;   // pg_stats.cpp
     // The database is away and the queue is full: new requests would go unlogged. A shorter
     // outage only queues (and /health shows it).
     bool failing() const override;
@@ -67,6 +68,7 @@ private:
     std::deque<RequestLogEntry> queue_;
     std::deque<SpendEvent> spend_queue_;
     std::uint64_t enqueued_ = 0, written_ = 0, dropped_ = 0, retries_ = 0;
+    std::size_t in_flight_ = 0;          // the writer's current batch, out of the queues
     bool connected_ = true;
     bool stopping_ = false;
     std::uint64_t flush_target_ = 0;     // flush() waits until this many are stored or dropped

@@ -388,4 +388,9 @@ std::vector<BumpRecord> RequestLog::bumps(bool active_only) {
     return out;
 }
 
+LogStats RequestLog::log_stats(double since, int max_samples) {
+    flush();   // a request that just ended may still be queued
+    return read_log_stats(path_, since, max_samples);
+}
+
 }  // namespace switchyard

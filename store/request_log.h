@@ -58,6 +58,7 @@ public:
     int reset_bumps(const std::string& route, const std::string& task_class, double ts) override;
     std::vector<BumpRecord> bumps(bool active_only) override;
     StoreStats stats() const override;
+    LogStats log_stats(double since, int max_samples = 20000) override;  // flushes, then reads the file
 
 private:
     void writer_loop();

@@ -5,6 +5,8 @@
 // stores them in batches, so the request path never waits on the database.
 #pragma once
 
+#include "store/request_stats.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -95,6 +97,9 @@ public:
     virtual int reset_bumps(const std::string& route, const std::string& task_class, double ts) = 0;
     virtual std::vector<BumpRecord> bumps(bool active_only) = 0;
     virtual StoreStats stats() const = 0;
+    // The dashboard's aggregates since `since` (store/request_stats.h); with a shared store,
+    // over every replica's requests. Throws std::runtime_error when the store cannot be read.
+    virtual LogStats log_stats(double since, int max_samples = 20000) = 0;
     // True while writes cannot keep up with what is accepted (the server then answers 503
     // rather than serve requests it cannot log).
     virtual bool failing() const { return false; }

@@ -227,6 +227,21 @@ def test_two_replicas_share_tier_bumps(replicas):
     assert "tier_bump" not in feedback(b, again, "down"), "ratings before the reset no longer count"
 
 
+def test_dashboard_stats_count_every_replicas_requests(replicas):
+    a, b = replicas
+    ids = [ask(srv).parse().id for srv in (a, a, b)]
+    feedback(b, ids[2], "down")
+    for srv in (a, b):   # either replica's dashboard shows all three requests and the rating
+        status, _, body = srv.request("GET", "/ui/api/stats?window=3600", headers={"Authorization": f"Bearer {KEY}"})
+        assert status == 200, body
+        stats = json.loads(body)
+        route = next(r for r in stats["routes"] if r["route"] == "paid-only")
+        assert (route["requests"], route["down"]) == (3, 1), route
+        assert route["cost"] == pytest.approx(3 * CALL_COST)
+        model = next(m for m in stats["models"] if m["requests"] == 3)
+        assert model["latency_p50_ms"] > 0
+
+
 def test_database_restart_under_load_loses_no_write(start_server, fault_upstream, pg):
     name = f"sy_restart_{os.getpid()}"
     pg.create_db(name)
