@@ -91,7 +91,11 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx) {
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         json data = json::array();
         for (const auto& m : ctx.pool.status()) data.push_back(model_json(ctx, m));
-        for (const auto& r : ctx.pool.config().routes) data.push_back(route_json(r));
+        // The router's copy of each route: a promoted specialist (POST /v1/admin/specialists) changes its tiers.
+        for (const auto& r : ctx.pool.config().routes) {
+            const auto* live = ctx.router ? ctx.router->policy(r.name) : nullptr;
+            data.push_back(route_json(live ? live->route() : r));
+        }
         for (auto& p : pipeline_models(ctx)) data.push_back(std::move(p));
         rec.status = 200;
         json body = {{"object", "list"}, {"data", data}};
@@ -103,13 +107,13 @@ void register_basic_routes(HttpServer& http, ServerContext& ctx) {
         if (auto err = check_auth(ctx, req)) { co_await send_error(ex, rec, *err); co_return; }
         std::string path(req.target());
         std::string id = path.substr(std::string("/v1/models/").size());
-        const ModelSpec* spec = ctx.pool.config().find_model(id);
-        if (!spec) {
+        std::string name;   // configured or added at run time (a hot-loaded specialist); aliases resolve
+        if (!ctx.pool.has_model(id, &name)) {
             co_await send_error(ex, rec, ApiError::make(404, "not_found_error", "model_not_found", "The model '" + id + "' does not exist", "model"));
             co_return;
         }
         for (const auto& m : ctx.pool.status()) {
-            if (m.name != spec->name) continue;
+            if (m.name != name) continue;
             rec.status = 200;
             co_await respond_json(ex, 200, model_json(ctx, m).dump());
         }

@@ -213,9 +213,10 @@ void register_route_routes(HttpServer& http, ServerContext& ctx) {
                 json body = parse_body(req.body());
                 std::string model = require_model(body);
                 if (!ctx.router || !ctx.router->has_route(model)) {
-                    const ModelSpec* spec = ctx.pool.config().find_model(model);
-                    if (!spec) throw ApiError::make(404, "not_found_error", "model_not_found", "'" + model + "' is neither a route nor a model", "model");
-                    result = {{"route", nullptr}, {"model", spec->name}, {"trace", json::array({{{"step", "direct"}, {"why", "a model name, not a route"}}})}};
+                    std::string name;   // configured, or added at run time (a hot-loaded specialist)
+                    if (!ctx.pool.has_model(model, &name))
+                        throw ApiError::make(404, "not_found_error", "model_not_found", "'" + model + "' is neither a route nor a model", "model");
+                    result = {{"route", nullptr}, {"model", name}, {"trace", json::array({{{"step", "direct"}, {"why", "a model name, not a route"}}})}};
                 } else {
                     // A route with a classifier embeds the prompt: blocking work, off the I/O thread.
                     router::RequestContext rc = request_context(req, rec.key);

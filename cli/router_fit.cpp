@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <cstdio>
@@ -171,11 +172,22 @@ int cmd_router_fit(const CommonOptions& common, const RouterFitOptions& o) {
             const double s = r.scores.at(small);
             return label == "relative" ? s + 1e-9 >= r.scores.at(large) : s + 1e-9 >= o.good_score;
         };
-        std::vector<const Row*> train, val;
-        const std::uint64_t cut = static_cast<std::uint64_t>(o.val_fraction * 1000);
+        // Validation rows: where some rows have both tiers' outcomes, only those (the threshold's
+        // quality is measured on them); else (ratings from the log are per answer, one model each)
+        // any row. The split is stratified by label and ordered by a hash of the id, so it is
+        // deterministic, both sets get both labels when each label has two rows, and it does not
+        // depend on the order of the table.
+        std::vector<const Row*> train, val, by_label[2];
         for (const auto* r : usable) {
-            const bool can_validate = !any_large || r->scores.count(large);
-            (can_validate && fnv(r->id) % 1000 < cut ? val : train).push_back(r);
+            if (any_large && !r->scores.count(large)) train.push_back(r);
+            else by_label[cheap_ok(*r) ? 1 : 0].push_back(r);
+        }
+        for (auto& group : by_label) {
+            std::sort(group.begin(), group.end(), [](const Row* a, const Row* b) { return fnv(a->id) != fnv(b->id) ? fnv(a->id) < fnv(b->id) : a->id < b->id; });
+            std::size_t k = static_cast<std::size_t>(o.val_fraction * static_cast<double>(group.size()) + 0.5);
+            if (group.size() >= 2) k = std::clamp<std::size_t>(k, 1, group.size() - 1);
+            else k = 0;
+            for (std::size_t i = 0; i < group.size(); ++i) (i < k ? val : train).push_back(group[i]);
         }
         if (train.empty() || val.empty())
             throw std::runtime_error("too few rows to split into training (" + std::to_string(train.size()) + ") and validation (" +

@@ -1,28 +1,40 @@
 #!/usr/bin/env bash
 # Collects per-prompt outcomes of the ladder's tiers on eval/datasets/ladder_*.jsonl, resumably
 # (the eval cache keeps every answer; rerunning skips what is done). Used for eval/RESULTS.md.
-#   eval/collect_ladder.sh small|base|large [OUT_ROOT]     (default OUT_ROOT: ~/.cache/switchyard/ladder)
-# small: SmolLM2-135M on the whole train split, then the test split in growing stratified slices;
-# large: Qwen2.5-1.5B on a stratified slice of train (the router's validation rows), then test slices;
-# base:  Gemma 3 270M on the test slices. `--limit N` takes classes in turn and the dataset's ids
-# are shuffled, so each slice is a stratified random sample and a longer run extends a shorter one.
+#   eval/collect_ladder.sh small|base|large train|test [OUT_ROOT]   (default OUT_ROOT: ~/.cache/switchyard/ladder)
+#   eval/collect_ladder.sh judge judge [OUT_ROOT]   (the verifier cascade: Qwen judges each SmolLM2 test answer)
+# train: the tier on the whole train split (small and large: the router's training rows; both on
+#        every row, so `router fit` can use the relative label "small at least as good as large").
+# test:  the tier on the test prompts beyond the committed sample (results/ladder/records_test189.jsonl),
+#        in growing stratified slices (eval/ladder_test_ext.py keeps `--limit`'s order: classes in
+#        turn, ids shuffled by the generator), so a longer run extends a shorter one.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${SWITCHYARD_BIN:-$root/build/switchyard}"
-tier="$1"; out="${2:-$HOME/.cache/switchyard/ladder}"
-cfg="$root/eval/switchyard-ladder.yaml"
+tier="$1"; split="$2"; out="${3:-$HOME/.cache/switchyard/ladder}"
+cfg="${LADDER_CONFIG:-$root/eval/switchyard-ladder.yaml}"
 case "$tier" in
-  small) model=smollm2-135m; train_limits="0"; test_limits="270 360 720 0" ;;
-  large) model=qwen2.5-1.5b; train_limits="72"; test_limits="270 360 540 720 0" ;;
-  base)  model=gemma-3-270m; train_limits=""; test_limits="270 360 720 0" ;;
-  *) echo "usage: $0 small|base|large [OUT_ROOT]" >&2; exit 2 ;;
+  small) model=smollm2-135m ;;
+  large) model=qwen2.5-1.5b ;;
+  base)  model=gemma-3-270m ;;
+  judge) model=qwen2.5-1.5b ;;         # the verifier cascade's judge: Qwen on eval/ladder_verifier_cases.py's cases
+  *) echo "usage: $0 small|base|large|judge train|test [OUT_ROOT]" >&2; exit 2 ;;
 esac
-run() {  # split limit
-  local lim=() ; [ "$2" != 0 ] && lim=(--limit "$2")
-  echo "[collect] $tier on $1 ${lim[*]:-(all)} $(date -u +%H:%M:%S)"
-  "$bin" -c "$cfg" eval run --dataset "$root/eval/datasets/ladder_$1.jsonl" --policy "$tier=$model" --small "$tier" \
-    --reference "$tier" --concurrency 3 --no-progress --cache-dir "$out/cache-$tier" --out "$out/$tier-$1-${2}" "${lim[@]}"
+mkdir -p "$out"
+run() {  # dataset name limit
+  local lim=() ; [ "$3" != 0 ] && lim=(--limit "$3")
+  echo "[collect] $tier on $2 ${lim[*]:-(all)} $(date -u +%H:%M:%S)"
+  "$bin" -c "$cfg" eval run --dataset "$1" --policy "$tier=$model" --small "$tier" \
+    --reference "$tier" --concurrency 3 --no-progress --cache-dir "$out/cache-$tier" --out "$out/$tier-$2-${3}" "${lim[@]}"
 }
-for l in $train_limits; do run train "$l"; done
-for l in $test_limits; do run test "$l"; done
-echo "[collect] $tier done $(date -u +%H:%M:%S)"
+case "$split" in
+  judge) python3 "$root/eval/ladder_verifier_cases.py" --records "$root/eval/results/ladder/records_test189.jsonl" \
+             $(ls "$out"/small-testext-*/records.jsonl 2>/dev/null | sed 's/^/--records /') \
+             --dataset "$root/eval/datasets/ladder_test.jsonl" -o "$out/judge_cases.jsonl"
+         for l in ${LIMITS:-189 0}; do run "$out/judge_cases.jsonl" judge "$l"; done ;;
+  train) run "$root/eval/datasets/ladder_train.jsonl" train 0 ;;
+  test)  python3 "$root/eval/ladder_test_ext.py" "$out/ladder_test_ext.jsonl"
+         for l in ${LIMITS:-90 171 351 531 0}; do run "$out/ladder_test_ext.jsonl" testext "$l"; done ;;
+  *) echo "usage: $0 small|base|large train|test [OUT_ROOT]" >&2; exit 2 ;;
+esac
+echo "[collect] $tier $split done $(date -u +%H:%M:%S)"

@@ -94,10 +94,24 @@ Router::Router(const Config& config, std::unique_ptr<providers::Provider> local,
 
 bool Router::route_by_model(const std::string& route, const RequestFeatures& f, Decision& d) const {
     if (d.by_rule || f.prompt.empty()) return false;
-    auto it = learned_.find(route);
-    if (it == learned_.end()) return false;
+    // install_route may replace the learned router meanwhile (under routes_mu_): the embedder is
+    // copied, and the decision (a dot product) is made under the lock by whichever router is
+    // current then, provided it still uses the embedding model the vector came from.
+    Embedder embed;
+    std::string embed_model;
+    {
+        std::shared_lock lock(routes_mu_);
+        auto it = learned_.find(route);
+        if (it == learned_.end()) return false;
+        embed = it->second.embed;
+        embed_model = it->second.router->embed_model();
+    }
     try {
-        auto pick = it->second.router->decide(it->second.embed({f.prompt}).front(), f.prompt);
+        const auto vec = embed({f.prompt}).front();
+        std::shared_lock lock(routes_mu_);
+        auto it = learned_.find(route);
+        if (it == learned_.end() || it->second.router->embed_model() != embed_model) return false;
+        auto pick = it->second.router->decide(vec, f.prompt);
         d.trace.push_back(pick.trace);
         d.tier = pick.tier;
         return true;
@@ -245,7 +259,12 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
     auto f = extract_features(request, rc.task_header);
     const bool local_only = route.local_only || f.local_only || rc.local_only;
     Decision d = policy.decide(f);
-    if (blocking_ && classifiers_.count(route.name) && !out.direct) {
+    bool embeds = false;   // a classifier or a learned router embeds the prompt (blocking work)
+    {
+        std::shared_lock lock(routes_mu_);
+        embeds = classifiers_.count(route.name) > 0 || learned_.count(route.name) > 0;
+    }
+    if (blocking_ && !out.direct && embeds) {
         auto job = [&] { classify(route.name, f, d); return true; };  // embedding blocks: off the I/O thread
         co_await switchyard::offload(*blocking_, job);
     } else {

@@ -11,5 +11,7 @@ echo "[test] fuzzing under ASan+UBSan: each fuzz/ target, fixed seed and input c
 bash scripts/fuzz.sh
 echo "[test] engine, config, log, wire, eval and parser unit tests under ASan+UBSan (scripts/sanitize.sh asan --ci)"
 bash scripts/sanitize.sh asan --ci
+echo "[test] scheduler, model pool and request log unit tests under TSan (scripts/sanitize.sh tsan --ci)"
+bash scripts/sanitize.sh tsan --ci
 echo "[test] end-to-end tests (pytest + openai client, real server, real models)"
 .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider

@@ -171,6 +171,58 @@ def test_promotion_accepted_hot_loads_and_feedback_rolls_back(tmp_path):
         srv2.stop()
 
 
+def test_promotion_rebuilds_the_learned_router_and_lists_the_new_tier(tmp_path):
+    """A route with a learned router: the promotion inserts a tier below the large one, so the
+    router's tier indices must be rebuilt (else its "large" would now be the specialist); the
+    promoted model and the route's new tier show in GET /v1/models."""
+    minilm = MODELS / "all-minilm-l6-v2-f16.gguf"
+    if not minilm.exists():
+        pytest.skip("all-minilm-l6-v2 is fetched by scripts/setup.sh")
+    # A constructed router that always says "the cheap tier is not good enough" (bias -8, no weights).
+    names = ["log_chars", "digit_share", "numbers", "lines", "code_markers", "question_marks", "operators", "json_words"]
+    router_file = tmp_path / "always-large.router.json"
+    router_file.write_text(json.dumps({
+        "format": "switchyard-learned-router", "version": 1, "embed_model": "minilm", "dims": 384, "features": names,
+        "feature_mean": [0.0] * len(names), "feature_scale": [1.0] * len(names), "weights": [0.0] * (384 + len(names)),
+        "bias": -8.0, "threshold": 0.5, "small": "smol", "large": "smol-large", "info": {"constructed": True}}))
+    cfg = write_config(tmp_path)
+    text = cfg.read_text().replace("routes:\n", f"  - {{name: minilm, file: {minilm.name}, kind: embedding}}\nroutes:\n")
+    text = text.replace("    feedback:", f"    router: {{file: {json.dumps(str(router_file))}}}\n    feedback:")
+    cfg.write_text(text)
+    srv = ServerProcess(cfg)
+    try:
+        other = {"model": "tasks", "messages": [{"role": "user", "content": "Write a haiku about the sea."}], "max_tokens": 8}
+        status, _, body = srv.request("POST", "/v1/route/explain", other)
+        assert status == 200, body
+        assert json.loads(body)["tier"] == "large"
+        manifest = constructed_manifest(tmp_path, [1.0] * 20, [1.0] * 20)
+        r = distil(cfg, "promote", "--manifest", str(manifest), "--route", "tasks", "--url", f"http://{srv.host}:{srv.port}")
+        assert r.returncode == 0, r.stdout + r.stderr
+        # Traffic outside the class: the learned router still sends it to the large tier, not to the specialist.
+        status, _, body = srv.request("POST", "/v1/route/explain", other)
+        explained = json.loads(body)
+        step = next(s for s in explained["trace"] if s["step"] == "learned_router")
+        assert step["tier"] == "large" and explained["tier"] == "large" and explained["model"] == "smol-large", explained
+        # The class's traffic goes to the specialist (the rule decides before the learned router).
+        ask = dict(other, metadata={"task": "classification"})
+        status, _, body = srv.request("POST", "/v1/route/explain", ask)
+        assert json.loads(body)["tier"] == "distil-classification"
+
+        status, _, body = srv.request("GET", "/v1/models")
+        assert status == 200, body
+        listed = {m["id"]: m for m in json.loads(body)["data"]}
+        assert "smol-intents" in listed and listed["smol-intents"]["switchyard"]["kind"] == "chat"
+        assert [t["name"] for t in listed["tasks"]["switchyard"]["tiers"]] == ["small", "distil-classification", "large"]
+        status, _, body = srv.request("GET", "/v1/models/smol-intents")
+        assert status == 200 and json.loads(body)["id"] == "smol-intents", body
+        status, _, body = srv.request("POST", "/v1/route/explain", {"model": "smol-intents", "messages": other["messages"]})
+        assert status == 200 and json.loads(body)["model"] == "smol-intents", body
+        status, _, body = srv.request("GET", "/v1/models/no-such-model")
+        assert status == 404 and json.loads(body)["error"]["code"] == "model_not_found"
+    finally:
+        srv.stop()
+
+
 # It installs the training virtualenv on first use (torch and its CUDA wheels from PyPI, ~5 GB,
 # 1.5 min here) and fine-tunes for real: a few minutes on 2 cores (eval/RESULTS.md, Distillation,
 # has a timed run). CI runs it; SWITCHYARD_SKIP_TRAINING=1 skips it (no network, little disk).

@@ -58,14 +58,15 @@ def chat(srv: ServerProcess, model: str, prompt: str, max_tokens: int):
 
 def test_auto_sends_easy_prompts_to_the_small_tier_and_hard_ones_to_the_large_tier(ladder):
     # "default" is what a newcomer tries first: it is an alias of the auto route (the header names
-    # the route it resolved to). An easy extraction is what the fitted router trusts SmolLM2 with.
-    easy = ("Extract the person's full name, the city and the year from this text as JSON with keys name, city and year."
-            "\n\nIn 1987, Mira Novak moved to Ghent and opened a bakery.")
-    headers, text = chat(ladder, "default", easy, 40)
+    # the route it resolved to). The fitted router (relative label: "SmolLM2 at least as good as
+    # Qwen") leaves to SmolLM2 the prompts where Qwen would not do better, e.g. short "what does
+    # this program print" questions, which Qwen 1.5B gets wrong 77% of the time in ladder_train.
+    easy = "What does this Python program print? Reply with the output only.\n\n```python\nprint(len('abc'))\n```"
+    headers, text = chat(ladder, "default", easy, 8)
     assert headers["x-switchyard-route"] == "auto"
     assert headers["x-switchyard-tier"] == "small", headers
     assert headers["x-switchyard-model"] == "smollm2-135m"
-    assert "Ghent" in text, text
+    assert text.strip(), text
     hard = ("A train leaves with 96 passengers. At the first stop 32 get off and 12 get on; at the second stop half "
             "of the passengers get off and 5 get on. How many passengers are on the train now? Reply with the number only.")
     headers, text = chat(ladder, "auto", hard, 6)
@@ -167,3 +168,63 @@ def test_fit_refuses_bad_inputs_clearly(fit_config, tmp_path):
     p = fit(fit_config, "--outcomes", str(table), "--max-large-share", "0.3", "-o", str(tmp_path / "x.json"))
     assert p.returncode == 1 and "--dataset" in p.stderr, p.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_fit_from_the_request_log_learns_from_ratings_and_corrections(fit_config, tmp_path, start_server):
+    # Real answers from both tiers, logged with their prompts; the ratings are this test's data.
+    log = tmp_path / "log.db"
+    logged = fit_config.read_text() + f"log: {{path: {_yaml_str(log)}, content: true}}\n"
+    srv = start_server(logged)
+    rows = [json.loads(line) for line in LADDER_TRAIN.read_text().splitlines()]
+    easy = [r for r in rows if r["class"] == "summarisation"][:8]
+    hard = [r for r in rows if r["class"] == "multistep_arithmetic"][:8]
+
+    def ask(model, case):
+        status, headers, body = srv.request("POST", "/v1/chat/completions", {
+            "model": model, "max_tokens": 2, "temperature": 0, "messages": [{"role": "user", "content": case["prompt"]}]}, timeout=300)
+        assert status == 200, body
+        return headers["x-request-id"]
+
+    def rate(rid, rating, correction=None):
+        fb = {"request_id": rid, "rating": rating}
+        if correction:
+            fb["correction"] = correction
+        status, _, body = srv.request("POST", "/v1/feedback", fb)
+        assert status == 200, body
+
+    for case in easy:
+        rate(ask("smollm2-135m", case), "up")
+    for k, case in enumerate(hard):   # half corrected, half only down-rated: both mean "not good enough"
+        rate(ask("smollm2-135m", case), "down", str(case["reference"]["answer"]) if k % 2 else None)
+    rate(ask("qwen2.5-1.5b", hard[0]), "up")
+    rate(ask("qwen2.5-1.5b", easy[0]), "down")
+    srv.stop(timeout=20)
+
+    cfg = tmp_path / "fit.yaml"
+    cfg.write_text(logged)
+    out = tmp_path / "log.router.json"
+    p = fit(cfg, "--from-log", "--small", "smollm2-135m", "--large", "qwen2.5-1.5b", "--max-large-share", "0.5", "-o", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "request log: 18 rated requests" in p.stdout, p.stdout
+    # Ratings are per answer (one model each): the label is absolute, the split stratified (4 + 4 held out).
+    assert "label: absolute; training 8 (4 where 'smollm2-135m' was good enough), validation 8" in p.stdout, p.stdout
+    saved = json.loads(out.read_text())
+    assert saved["info"]["from_log_rows"] == 18 and saved["info"]["val_large_share"] <= 0.5
+    assert saved["small"] == "smollm2-135m" and saved["large"] == "qwen2.5-1.5b"
+
+    srv = start_server(fit_config.read_text() + (
+        "routes:\n"
+        "  - name: learned\n"
+        "    tiers: [{name: small, model: smollm2-135m}, {name: large, model: qwen2.5-1.5b}]\n"
+        f"    router: {{file: {_yaml_str(out)}}}\n"))
+    decided = {}
+    for name, case in (("easy", easy[-1]), ("hard", hard[-1])):
+        status, _, body = srv.request("POST", "/v1/route/explain", {"model": "learned", "messages": [{"role": "user", "content": case["prompt"]}]})
+        assert status == 200, body
+        step = next(s for s in json.loads(body)["trace"] if s["step"] == "learned_router")
+        assert step["threshold"] == pytest.approx(saved["threshold"], abs=1e-6)
+        decided[name] = step["p_small_ok"]
+    # A summary (rated up) is more likely to be left to the small tier than a word problem (rated down).
+    assert decided["easy"] > decided["hard"], decided
+    srv.stop(timeout=20)
+
