@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <future>
 #include <cstdio>
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <mutex>
@@ -149,13 +150,24 @@ int cmd_run(const CommonOptions& common, const std::string& model, const std::st
     return 0;
 }
 
-int cmd_models(const CommonOptions& common, const std::string& url) {
+int cmd_models(const CommonOptions& common, const std::string& url, const std::string& api_key_env) {
     if (!url.empty()) {
         // Ask a running server: it knows what is loaded and how much memory it takes.
         std::string body;
+        // The key is read from a named variable, never from argv (which other users can see in ps).
+        curl_slist* headers = nullptr;
+        if (!api_key_env.empty()) {
+            const char* key = std::getenv(api_key_env.c_str());
+            if (!key || !*key) {
+                std::cerr << "switchyard: environment variable " << api_key_env << " is not set\n";
+                return 2;
+            }
+            headers = curl_slist_append(headers, ("Authorization: Bearer " + std::string(key)).c_str());
+        }
         CURL* c = curl_easy_init();
         std::string endpoint = url + (url.back() == '/' ? "" : "/") + "v1/models";
         curl_easy_setopt(c, CURLOPT_URL, endpoint.c_str());
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
         curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
@@ -163,6 +175,7 @@ int cmd_models(const CommonOptions& common, const std::string& url) {
         long status = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         curl_easy_cleanup(c);
+        curl_slist_free_all(headers);
         if (rc != CURLE_OK || status != 200) {
             std::cerr << "switchyard: cannot list models from " << endpoint << ": "
                       << (rc != CURLE_OK ? curl_easy_strerror(rc) : ("HTTP " + std::to_string(status))) << "\n";
@@ -170,13 +183,22 @@ int cmd_models(const CommonOptions& common, const std::string& url) {
         }
         auto j = nlohmann::json::parse(body);
         std::printf("%-24s %-10s %-7s %10s %12s %s\n", "NAME", "KIND", "LOADED", "FILE", "MEMORY", "ALIASES");
-        for (const auto& m : j["data"]) {
-            const auto& s = m["switchyard"];
-            std::string aliases;
-            for (const auto& a : s["aliases"]) aliases += (aliases.empty() ? "" : ",") + a.get<std::string>();
-            std::printf("%-24s %-10s %-7s %10s %12s %s\n", m["id"].get<std::string>().c_str(), s["kind"].get<std::string>().c_str(),
-                        s["loaded"].get<bool>() ? "yes" : "no", human_bytes(s["file_bytes"].get<std::uint64_t>()).c_str(),
-                        s["loaded"].get<bool>() ? human_bytes(s["memory_bytes"].get<std::uint64_t>()).c_str() : "-", aliases.c_str());
+        // Entries differ by kind (models carry files and memory; routes their tiers; pipelines a
+        // description), and a newer server may add kinds: read every field with a default.
+        for (const auto& m : j.value("data", nlohmann::json::array())) {
+            const nlohmann::json s = m.value("switchyard", nlohmann::json::object());
+            const std::string kind = s.value("kind", std::string("?"));
+            const bool is_model = s.contains("file_bytes");
+            const bool loaded = s.value("loaded", false);
+            std::string extra;
+            for (const auto& a : s.value("aliases", nlohmann::json::array()))
+                if (a.is_string()) extra += (extra.empty() ? "" : ",") + a.get<std::string>();
+            for (const auto& t : s.value("tiers", nlohmann::json::array()))
+                extra += (extra.empty() ? "tiers: " : " > ") + t.value("model", std::string("?"));
+            std::printf("%-24s %-10s %-7s %10s %12s %s\n", m.value("id", std::string("?")).c_str(), kind.c_str(),
+                        is_model ? (loaded ? "yes" : "no") : "-",
+                        is_model ? human_bytes(s.value("file_bytes", std::uint64_t{0})).c_str() : "-",
+                        loaded ? human_bytes(s.value("memory_bytes", std::uint64_t{0})).c_str() : "-", extra.c_str());
         }
         return 0;
     }

@@ -18,7 +18,7 @@ struct CommonOptions {
 int cmd_serve(const CommonOptions& common, const std::string& host, int port);
 int cmd_run(const CommonOptions& common, const std::string& model, const std::string& prompt,
             const std::string& system, int max_tokens, double temperature, bool raw);
-int cmd_models(const CommonOptions& common, const std::string& url);
+int cmd_models(const CommonOptions& common, const std::string& url, const std::string& api_key_env = "");
 
 struct LogsOptions {
     int status = 0;

@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
     auto* models = app.add_subcommand("models", "List configured models, or what a running server has loaded");
     std::string url;
     models->add_option("--url", url, "Base URL of a running server, e.g. http://127.0.0.1:8080");
+    std::string models_key_env;
+    models->add_option("--api-key-env", models_key_env, "Variable holding the server's API key (with --url)");
 
     auto* pull = app.add_subcommand("pull", "Download a model file (URL or hf:owner/repo/file[@rev]) with resume and SHA-256 check");
     PullOptions popt;
@@ -193,7 +195,7 @@ int main(int argc, char** argv) {
 
     if (*serve) return cmd_serve(common, host, port);
     if (*run) return cmd_run(common, model, prompt, system, max_tokens, temperature, raw);
-    if (*models) return cmd_models(common, url);
+    if (*models) return cmd_models(common, url, models_key_env);
     if (*logs) return cmd_logs(common, lopt);
     if (*fexport) return cmd_feedback_export(common, export_out);
     if (*rtrain) return cmd_router_train(common, topt);

@@ -6,12 +6,14 @@ All requests go through the official openai client or raw HTTP against the real 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import time
 
 import openai
 import pytest
 
-from conftest import CHAT_MODEL, LARGE_PRICE, error_of, gateway_client
+from conftest import BINARY, CHAT_MODEL, GATEWAY_KEYS, LARGE_PRICE, error_of, gateway_client
 
 
 def msgs(text: str) -> list[dict]:
@@ -229,3 +231,18 @@ def test_routes_are_listed_as_models(gateway):
     info = models["auto"].model_extra["switchyard"]
     assert info["kind"] == "route" and [t["name"] for t in info["tiers"]] == ["small", "large"]
     assert models[CHAT_MODEL].model_extra["switchyard"]["kind"] == "chat"
+
+
+def test_models_cli_lists_models_and_routes_of_a_running_server(gateway):
+    # `switchyard models --url` reads the server's /v1/models, whose entries differ by kind: a route
+    # has tiers and no file (this command used to abort on the first route).
+    url = f"http://{gateway.host}:{gateway.port}"
+    r = subprocess.run([str(BINARY), "models", "--url", url], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1 and "HTTP 401" in r.stderr, r.stderr     # this gateway has keys
+    env = {**os.environ, "SY_TEST_KEY": GATEWAY_KEYS["alice"]}
+    r = subprocess.run([str(BINARY), "models", "--url", url, "--api-key-env", "SY_TEST_KEY"],
+                       capture_output=True, text=True, timeout=30, env=env)
+    assert r.returncode == 0, r.stderr
+    rows = {line.split()[0]: line.split() for line in r.stdout.splitlines()[1:] if line.strip()}
+    assert rows[CHAT_MODEL][1] == "chat" and rows[CHAT_MODEL][2] in ("yes", "no")
+    assert rows["auto"][1] == "route" and "tiers:" in rows["auto"]
