@@ -117,7 +117,10 @@ NodeType http_node() {
         curl_slist* header_list = nullptr;
         std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers_guard(nullptr, curl_slist_free_all);
         bool content_type = false;
-        for (const auto& [name, value] : ctx.params.value("headers", json::object()).items()) {
+        // Named, not iterated as a temporary: items() keeps a reference to the json it walks, and a
+        // temporary from value() dies before the loop body runs (ASan: stack-use-after-scope).
+        const json header_params = ctx.params.value("headers", json::object());
+        for (const auto& [name, value] : header_params.items()) {
             std::string v = value.is_string() ? render_template(value.get<std::string>(), ctx.inputs) : value.dump();
             header_list = curl_slist_append(header_list, (name + ": " + v).c_str());
             content_type = content_type || strcasecmp(name.c_str(), "content-type") == 0;
