@@ -48,7 +48,8 @@ struct RouterFitOptions {
     std::string small, large;            // model (or policy label) names in the tables
     double target_quality = -1;          // fraction of always-large quality
     double max_large_share = -1;
-    double val_fraction = 0.5;           // of the rows with both tiers' outcomes
+    int folds = 5;                       // cross-validation folds (decay and threshold)
+    double l2 = 0;                       // weight decay; 0 = the best of a few by cross-validation
     double good_score = 1.0;             // absolute label: cheap score >= this
     std::string label = "auto";          // relative | absolute | auto
     std::string embed_model;

@@ -137,9 +137,10 @@ int main(int argc, char** argv) {
     rfit->add_flag("--from-log", fitopt.from_log, "Also learn from rated requests in the config's request log (up = good, down or corrected = not)");
     rfit->add_option("--small", fitopt.small, "Name of the cheaper tier in the tables (default: the table's meta)");
     rfit->add_option("--large", fitopt.large, "Name of the larger tier in the tables (default: the table's meta)");
-    rfit->add_option("--target-quality", fitopt.target_quality, "Keep this fraction of always-large quality on validation (e.g. 0.97)");
-    rfit->add_option("--max-large-share", fitopt.max_large_share, "Send at most this share of validation prompts to the larger tier");
-    rfit->add_option("--val-fraction", fitopt.val_fraction, "Share of rows with both tiers' outcomes held out to choose the threshold")->capture_default_str();
+    rfit->add_option("--target-quality", fitopt.target_quality, "Keep this fraction of always-large quality (out-of-fold, e.g. 0.97)");
+    rfit->add_option("--max-large-share", fitopt.max_large_share, "Send at most this share of prompts to the larger tier (out-of-fold)");
+    rfit->add_option("--folds", fitopt.folds, "Cross-validation folds: out-of-fold probabilities choose the weight decay and the threshold")->capture_default_str();
+    rfit->add_option("--l2", fitopt.l2, "Weight decay (default: the best of 0.1 ... 0.00001 by cross-validated AUC)");
     rfit->add_option("--label", fitopt.label, "relative (cheap score >= large score), absolute (cheap score >= --good-score) or auto")
         ->check(CLI::IsMember({"auto", "relative", "absolute"}))->capture_default_str();
     rfit->add_option("--good-score", fitopt.good_score, "Score that counts as good enough for the absolute label")->capture_default_str();

@@ -1,8 +1,9 @@
 // `switchyard router fit`: learns the route's learned router (router/learned_router.h) from
 // per-prompt outcomes: tables written by `switchyard eval run` (outcomes.jsonl or records.jsonl),
 // and/or rated requests and corrections in the SQLite request log (--from-log). The label is
-// "the cheaper tier's answer was good enough"; the threshold is chosen on a validation split for a
-// stated target, and everything it was chosen on is written into the router file's "info".
+// "the cheaper tier's answer was good enough"; the weight decay and the threshold (for a stated
+// target) are chosen by K-fold cross-validation, and everything they were chosen on is written
+// into the router file's "info".
 #include "cli/commands.h"
 
 #include "config/config.h"
@@ -124,7 +125,8 @@ int cmd_router_fit(const CommonOptions& common, const RouterFitOptions& o) {
             throw std::invalid_argument("give exactly one target: --target-quality F (fraction of always-large quality, e.g. 0.97) or --max-large-share F");
         if (o.target_quality > 1.5 || o.max_large_share > 1) throw std::invalid_argument("targets are fractions: --target-quality 0.97, --max-large-share 0.3");
         if (o.outcomes.empty() && !o.from_log) throw std::invalid_argument("give --outcomes FILE (from `switchyard eval run`) and/or --from-log");
-        if (!(o.val_fraction > 0 && o.val_fraction < 1)) throw std::invalid_argument("--val-fraction must be between 0 and 1");
+        if (o.folds < 2 || o.folds > 20) throw std::invalid_argument("--folds must be between 2 and 20");
+        if (o.l2 < 0) throw std::invalid_argument("--l2 must be positive (0: chosen by cross-validation)");
         Config cfg = load_config(common.config);
         std::map<std::string, Row> rows;
         std::vector<std::string> order;
@@ -172,52 +174,85 @@ int cmd_router_fit(const CommonOptions& common, const RouterFitOptions& o) {
             const double s = r.scores.at(small);
             return label == "relative" ? s + 1e-9 >= r.scores.at(large) : s + 1e-9 >= o.good_score;
         };
-        // Validation rows: where some rows have both tiers' outcomes, only those (the threshold's
-        // quality is measured on them); else (ratings from the log are per answer, one model each)
-        // any row. The split is stratified by label and ordered by a hash of the id, so it is
-        // deterministic, both sets get both labels when each label has two rows, and it does not
-        // depend on the order of the table.
-        std::vector<const Row*> train, val, by_label[2];
-        for (const auto* r : usable) {
-            if (any_large && !r->scores.count(large)) train.push_back(r);
-            else by_label[cheap_ok(*r) ? 1 : 0].push_back(r);
-        }
+        // Cross-validation: the rows that judge a threshold (where some rows have both tiers'
+        // outcomes, only those; else, with ratings from the log, which are per answer, any row)
+        // are dealt into K folds, stratified by label and ordered by a hash of the id (deterministic,
+        // independent of the table's order). Each fold's rows are predicted by a model fitted on
+        // everything else, so every such row gets an out-of-fold probability: the weight decay is
+        // the candidate with the best out-of-fold AUC, and the threshold is chosen on those
+        // probabilities. The router that ships is then fitted on all rows with that decay.
+        std::vector<int> fold(usable.size(), -1);   // -1: training only (no large outcome to judge with)
+        std::vector<std::size_t> by_label[2];
+        for (std::size_t i = 0; i < usable.size(); ++i)
+            if (!(any_large && !usable[i]->scores.count(large))) by_label[cheap_ok(*usable[i]) ? 1 : 0].push_back(i);
+        const int folds = o.folds;
         for (auto& group : by_label) {
-            std::sort(group.begin(), group.end(), [](const Row* a, const Row* b) { return fnv(a->id) != fnv(b->id) ? fnv(a->id) < fnv(b->id) : a->id < b->id; });
-            std::size_t k = static_cast<std::size_t>(o.val_fraction * static_cast<double>(group.size()) + 0.5);
-            if (group.size() >= 2) k = std::clamp<std::size_t>(k, 1, group.size() - 1);
-            else k = 0;
-            for (std::size_t i = 0; i < group.size(); ++i) (i < k ? val : train).push_back(group[i]);
+            std::sort(group.begin(), group.end(), [&](std::size_t a, std::size_t b) {
+                const auto &ia = usable[a]->id, &ib = usable[b]->id;
+                return fnv(ia) != fnv(ib) ? fnv(ia) < fnv(ib) : ia < ib;
+            });
+            for (std::size_t k = 0; k < group.size(); ++k) fold[group[k]] = static_cast<int>(k % folds);
         }
-        if (train.empty() || val.empty())
-            throw std::runtime_error("too few rows to split into training (" + std::to_string(train.size()) + ") and validation (" +
-                                     std::to_string(val.size()) + "); give more outcomes or change --val-fraction");
+        std::size_t n_val = 0;
+        for (int f : fold) n_val += f >= 0;
         int pos = 0;
-        for (const auto* r : train) pos += cheap_ok(*r);
-        std::printf("%zu rows with an outcome for '%s' (%zu skipped without a prompt); label: %s; training %zu (%d where '%s' was good enough), validation %zu\n",
-                    usable.size(), small.c_str(), missing_prompt.size(), label.c_str(), train.size(), pos, small.c_str(), val.size());
+        for (const auto* r : usable) pos += cheap_ok(*r);
+        if (pos == 0 || pos == static_cast<int>(usable.size()))
+            throw std::runtime_error(std::string("every label is '") + (pos ? "cheap tier good enough" : "cheap tier not good enough") +
+                                     "': one class, nothing to learn (add prompts where the other outcome happened)");
+        if (n_val < static_cast<std::size_t>(2 * folds))
+            throw std::runtime_error("too few rows to cross-validate: " + std::to_string(usable.size()) + " rows (" + std::to_string(pos) +
+                                     " where '" + small + "' was good enough), " + std::to_string(n_val) + " to judge a threshold with, " +
+                                     std::to_string(folds) + " folds; give more outcomes (both labels) or fewer --folds");
+        std::printf("%zu rows with an outcome for '%s' (%zu skipped without a prompt); label: %s; %d where '%s' was good enough; "
+                    "cross-validation: %d folds over %zu rows\n",
+                    usable.size(), small.c_str(), missing_prompt.size(), label.c_str(), pos, small.c_str(), folds, n_val);
 
         const ModelSpec& em = embedding_model(cfg, o.embed_model);
         ModelPool pool(cfg);
         auto embed = router::pool_embedder(pool, em.name);
-        auto embed_all = [&](const std::vector<const Row*>& rs) {
-            std::vector<std::vector<float>> out;
-            for (std::size_t i = 0; i < rs.size(); i += router::kEmbedBatch) {
-                std::vector<std::string> batch;
-                for (std::size_t k = i; k < std::min(rs.size(), i + router::kEmbedBatch); ++k) batch.push_back(rs[k]->prompt);
-                for (auto& v : embed(batch)) out.push_back(std::move(v));
-            }
-            return out;
-        };
         const auto t0 = Clock::now();
-        auto train_vecs = embed_all(train);
-        auto val_vecs = embed_all(val);
-        const double embed_s = std::chrono::duration<double>(Clock::now() - t0).count();
         std::vector<router::TrainingExample> examples;
-        for (std::size_t i = 0; i < train.size(); ++i) examples.push_back({train_vecs[i], train[i]->prompt, cheap_ok(*train[i])});
+        for (std::size_t i = 0; i < usable.size(); i += router::kEmbedBatch) {
+            std::vector<std::string> batch;
+            for (std::size_t k = i; k < std::min(usable.size(), i + router::kEmbedBatch); ++k) batch.push_back(usable[k]->prompt);
+            auto vecs = embed(batch);
+            for (std::size_t k = 0; k < vecs.size(); ++k) examples.push_back({std::move(vecs[k]), usable[i + k]->prompt, cheap_ok(*usable[i + k])});
+        }
+        const double embed_s = std::chrono::duration<double>(Clock::now() - t0).count();
+
         const auto t1 = Clock::now();
+        // Candidate decays: strong (close to the label's priors) to weak (the embedding's detail);
+        // with a few hundred rows and 392 inputs which one generalises is an empirical question.
+        const std::vector<float> decays = o.l2 > 0 ? std::vector<float>{static_cast<float>(o.l2)} : std::vector<float>{1e-1f, 1e-2f, 1e-3f, 1e-4f, 1e-5f};
+        std::vector<float> best_p;
+        float best_l2 = decays.front();
+        double best_auc = -2;
+        json tried = json::array();
+        std::vector<bool> vl;
+        for (std::size_t i = 0; i < usable.size(); ++i) if (fold[i] >= 0) vl.push_back(examples[i].cheap_ok);
+        for (float l2 : decays) {
+            router::FitOptions fo;
+            fo.l2 = l2;
+            std::vector<float> oof(usable.size(), 0.0f);
+            for (int f = 0; f < folds; ++f) {
+                std::vector<router::TrainingExample> part;
+                for (std::size_t i = 0; i < usable.size(); ++i) if (fold[i] != f) part.push_back(examples[i]);
+                bool both = false;
+                for (const auto& e : part) both |= e.cheap_ok != part.front().cheap_ok;
+                if (!both) throw std::runtime_error("a cross-validation fold has one label only; give more outcomes or fewer --folds");
+                const auto m = router::fit_logistic(part, fo);
+                for (std::size_t i = 0; i < usable.size(); ++i)
+                    if (fold[i] == f) oof[i] = m.predict(examples[i].embedding, examples[i].prompt);
+            }
+            std::vector<float> vp;
+            for (std::size_t i = 0; i < usable.size(); ++i) if (fold[i] >= 0) vp.push_back(oof[i]);
+            const double auc = router::roc_auc(vp, vl);
+            tried.push_back({{"l2", l2}, {"cv_auc", auc}});
+            if (auc > best_auc + 1e-9) { best_auc = auc; best_l2 = l2; best_p = std::move(oof); }
+        }
         router::FitOptions fo;
-        fo.l2 = 1e-2f;   // a few hundred rows and 392 inputs: stronger decay keeps p calibrated instead of 0.99999
+        fo.l2 = best_l2;
         auto model = router::fit_logistic(examples, fo);
         const double fit_s = std::chrono::duration<double>(Clock::now() - t1).count();
         model.embed_model = em.name;
@@ -225,31 +260,30 @@ int cmd_router_fit(const CommonOptions& common, const RouterFitOptions& o) {
         model.large = large;
 
         std::vector<router::ValidationRow> vrows;
-        std::vector<float> vp;
-        std::vector<bool> vl;
-        for (std::size_t i = 0; i < val.size(); ++i) {
+        for (std::size_t i = 0; i < usable.size(); ++i) {
+            if (fold[i] < 0) continue;
             router::ValidationRow v;
-            v.p = model.predict(val_vecs[i], val[i]->prompt);
-            v.small_score = val[i]->scores.at(small);
-            if (auto it = val[i]->scores.find(large); it != val[i]->scores.end()) v.large_score = it->second;
+            v.p = best_p[i];
+            v.small_score = usable[i]->scores.at(small);
+            if (auto it = usable[i]->scores.find(large); it != usable[i]->scores.end()) v.large_score = it->second;
             vrows.push_back(v);
-            vp.push_back(v.p);
-            vl.push_back(cheap_ok(*val[i]));
         }
         auto choice = router::choose_threshold(vrows, o.target_quality, o.max_large_share);
         model.threshold = choice.threshold;
-        const double auc = router::roc_auc(vp, vl);
+        const double auc = best_auc;
         json sources = json::array();   // file names only: the router file ships, the paths it was made from do not
         for (const auto& f : o.outcomes) sources.push_back(std::filesystem::path(f).filename().string());
         json target = o.target_quality >= 0 ? json{{"target_quality", o.target_quality}} : json{{"max_large_share", o.max_large_share}};
+        // val_*: measured on the out-of-fold probabilities of the rows that judge a threshold.
         model.info = {{"target", target}, {"target_met", choice.met}, {"label", label}, {"good_score", o.good_score},
-                      {"train_rows", train.size()}, {"train_small_ok", pos}, {"val_rows", val.size()}, {"val_auc", auc},
+                      {"train_rows", usable.size()}, {"train_small_ok", pos}, {"cv_folds", folds}, {"l2", best_l2}, {"l2_tried", tried},
+                      {"val_rows", n_val}, {"val_auc", auc},
                       {"val_large_share", choice.large_share}, {"sources", sources}, {"from_log_rows", log_rows}};
         if (choice.quality >= 0)
             model.info.update({{"val_quality", choice.quality}, {"val_large_quality", choice.large_quality}, {"val_quality_fraction", choice.quality_fraction}});
         model.save(o.out);
-        std::printf("embedded %zu prompts with %s in %.1f s; fitted in %.2f s\n", train.size() + val.size(), em.name.c_str(), embed_s, fit_s);
-        std::printf("validation: AUC %.3f; threshold %.3f -> large-tier share %.1f%%", auc, choice.threshold, 100 * choice.large_share);
+        std::printf("embedded %zu prompts with %s in %.1f s; cross-validated %zu decays and fitted in %.2f s (l2 %g)\n", usable.size(), em.name.c_str(), embed_s, decays.size(), fit_s, double(best_l2));
+        std::printf("validation (out-of-fold): AUC %.3f; threshold %.3f -> large-tier share %.1f%%", auc, choice.threshold, 100 * choice.large_share);
         if (choice.quality >= 0)
             std::printf(", quality %.3f vs always-large %.3f (%.1f%%)", choice.quality, choice.large_quality, 100 * choice.quality_fraction);
         std::printf("\n%swrote %s\n", choice.met ? "" : "warning: no threshold reaches the target on the validation rows; the most conservative one is used\n",

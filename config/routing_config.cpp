@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 #include "config/rule_regex.h"
+
+#include <nlohmann/json.hpp>
 #include <set>
 
 namespace switchyard {
@@ -145,8 +147,42 @@ LearnedRouterSpec parse_learned_router(const YamlCtx& c, const YAML::Node& n, co
     return s;
 }
 
+// constrain: [{name, task, regex, tiers, choices | pattern | schema}]; schema is JSON Schema text.
+ConstraintSpec parse_constraint(const YamlCtx& c, const YAML::Node& n, const std::string& path) {
+    c.only_keys(n, path, {"name", "task", "regex", "tiers", "choices", "pattern", "schema"});
+    ConstraintSpec s;
+    s.name = n["name"] ? c.get<std::string>(n["name"], path + ".name", "a string") : path;
+    if (n["task"]) s.task = c.get<std::string>(n["task"], path + ".task", "a task class");
+    if (n["regex"]) {
+        s.regex = c.get<std::string>(n["regex"], path + ".regex", "a regular expression");
+        RE2 re(s.regex, rule_regex_options());
+        if (!re.ok()) c.fail(n["regex"], path + ".regex", "invalid regular expression: " + re.error() + " (RE2 syntax)");
+    }
+    if (s.task.empty() && s.regex.empty()) c.fail(n, path, "give 'task' and/or 'regex': a constraint applies to some requests, not all");
+    if (n["tiers"]) {
+        if (!n["tiers"].IsSequence() || n["tiers"].size() == 0) c.fail(n["tiers"], path + ".tiers", "expected a non-empty list of tier names");
+        for (std::size_t i = 0; i < n["tiers"].size(); ++i) s.tiers.push_back(c.get<std::string>(n["tiers"][i], path + ".tiers", "a tier name"));
+    }
+    const int given = (n["choices"] ? 1 : 0) + (n["pattern"] ? 1 : 0) + (n["schema"] ? 1 : 0);
+    if (given != 1) c.fail(n, path, "give exactly one of 'choices' (a list of answers), 'pattern' (a regex the answer matches) or 'schema' (JSON Schema text)");
+    nlohmann::json schema;
+    if (n["choices"]) {
+        if (!n["choices"].IsSequence() || n["choices"].size() == 0) c.fail(n["choices"], path + ".choices", "expected a non-empty list of strings");
+        schema = {{"type", "string"}, {"enum", nlohmann::json::array()}};
+        for (std::size_t i = 0; i < n["choices"].size(); ++i) schema["enum"].push_back(c.get<std::string>(n["choices"][i], path + ".choices", "a string"));
+    } else if (n["pattern"]) {
+        schema = {{"type", "string"}, {"pattern", c.get<std::string>(n["pattern"], path + ".pattern", "a regular expression")}};
+    } else {
+        auto text = c.get<std::string>(n["schema"], path + ".schema", "JSON Schema text, e.g. '{\"type\": \"integer\"}'");
+        schema = nlohmann::json::parse(text, nullptr, false);
+        if (schema.is_discarded() || !schema.is_object()) c.fail(n["schema"], path + ".schema", "not a JSON object (JSON Schema text, e.g. '{\"type\": \"integer\"}')");
+    }
+    s.schema = schema.dump();
+    return s;
+}
+
 RouteSpec parse_route(const YamlCtx& c, const YAML::Node& n, const std::string& path, const std::filesystem::path& base_dir) {
-    c.only_keys(n, path, {"name", "aliases", "tiers", "rules", "cascade", "local_only", "redact_pii", "classifier", "router", "feedback"});
+    c.only_keys(n, path, {"name", "aliases", "tiers", "rules", "cascade", "local_only", "redact_pii", "classifier", "router", "feedback", "constrain"});
     RouteSpec r;
     if (!n["name"]) c.fail(n, path, "missing required key 'name' (the model name clients send, e.g. auto)");
     r.name = c.get<std::string>(n["name"], path + ".name", "a string");
@@ -209,6 +245,11 @@ RouteSpec parse_route(const YamlCtx& c, const YAML::Node& n, const std::string& 
         if (r.feedback.min_ratings > r.feedback.window)
             c.fail(f, fp, "min_ratings (" + std::to_string(r.feedback.min_ratings) + ") cannot exceed window (" + std::to_string(r.feedback.window) + ")");
     }
+    if (n["constrain"]) {
+        if (!n["constrain"].IsSequence()) c.fail(n["constrain"], path + ".constrain", "expected a list of constraints");
+        for (std::size_t i = 0; i < n["constrain"].size(); ++i)
+            r.constrain.push_back(parse_constraint(c, n["constrain"][i], path + ".constrain[" + std::to_string(i) + "]"));
+    }
     return r;
 }
 
@@ -267,6 +308,9 @@ void parse_routing(const YamlCtx& c, const YAML::Node& root, Config& cfg, const 
             if (!r.learned->large.empty() && !tiers.count(r.learned->large)) c.fail(ln["large"], path + ".router.large", "unknown tier '" + r.learned->large + "'");
             if (r.tiers.size() < 2) c.fail(ln, path + ".router", "a learned router needs at least two tiers to choose between");
         }
+        for (std::size_t k = 0; k < r.constrain.size(); ++k)
+            for (const auto& t : r.constrain[k].tiers)
+                if (!tiers.count(t)) c.fail(node["constrain"][k]["tiers"], path + ".constrain[" + std::to_string(k) + "].tiers", "unknown tier '" + t + "'");
         if (r.classifier)
             for (const auto& [cls, tier] : r.classifier->classes)
                 if (!tiers.count(tier)) c.fail(node["classifier"]["classes"][cls], path + ".classifier.classes." + cls, "unknown tier '" + tier + "'");

@@ -112,6 +112,19 @@ struct LearnedRouterSpec {
     std::optional<float> threshold;               // overrides the file's threshold
 };
 
+// An output constraint for some tiers of a route: a request that matches (its task class and/or a
+// regex over the prompt) and goes to one of `tiers` runs there under `schema`, as if the client had
+// sent response_format json_schema, unless the client asked for a format (or tools) of its own.
+// For closed-answer tasks (a label, a number, a date) it keeps a weak small model's answer
+// well-formed; a JSON string answer is unwrapped back to plain text for the client.
+struct ConstraintSpec {
+    std::string name;
+    std::string task;                             // the request's task class (metadata.task or the classifier) equals this
+    std::string regex;                            // RE2 over the prompt, case-insensitive
+    std::vector<std::string> tiers;               // tier names it applies to (empty = the route's first tier)
+    std::string schema;                           // JSON Schema text (from `schema`, `choices` or `pattern`)
+};
+
 struct RouteSpec {
     std::string name;                             // the virtual model name clients send
     std::vector<std::string> aliases;             // other names for the route (e.g. "default" for "auto")
@@ -123,6 +136,7 @@ struct RouteSpec {
     std::optional<ClassifierSpec> classifier;
     std::optional<LearnedRouterSpec> learned;     // YAML key `router:`
     FeedbackSpec feedback;
+    std::vector<ConstraintSpec> constrain;        // YAML key `constrain:`, first match wins
 };
 
 }  // namespace switchyard

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Collects per-prompt outcomes of the ladder's tiers on eval/datasets/ladder_*.jsonl, resumably
 # (the eval cache keeps every answer; rerunning skips what is done). Used for eval/RESULTS.md.
-#   eval/collect_ladder.sh small|base|large train|test [OUT_ROOT]   (default OUT_ROOT: ~/.cache/switchyard/ladder)
+#   eval/collect_ladder.sh small|base|large|smallc train|test [OUT_ROOT]   (default OUT_ROOT: ~/.cache/switchyard/ladder)
 #   eval/collect_ladder.sh judge judge [OUT_ROOT]   (the verifier cascade: Qwen judges each SmolLM2 test answer)
 # train: the tier on the whole train split (small and large: the router's training rows; both on
 #        every row, so `router fit` can use the relative label "small at least as good as large").
@@ -17,8 +17,9 @@ case "$tier" in
   small) model=smollm2-135m ;;
   large) model=qwen2.5-1.5b ;;
   base)  model=gemma-3-270m ;;
+  smallc) model=small-constrained ;;   # SmolLM2 under the closed-answer constraints (a route of the config)
   judge) model=qwen2.5-1.5b ;;         # the verifier cascade's judge: Qwen on eval/ladder_verifier_cases.py's cases
-  *) echo "usage: $0 small|base|large|judge train|test [OUT_ROOT]" >&2; exit 2 ;;
+  *) echo "usage: $0 small|base|large|smallc|judge train|test [OUT_ROOT]" >&2; exit 2 ;;
 esac
 mkdir -p "$out"
 run() {  # dataset name limit

@@ -79,6 +79,20 @@ RoutePolicy::RoutePolicy(const RouteSpec& route) : route_(route) {
         c->tier = tier_index(r.tier);
         rules_.push_back(std::move(c));
     }
+    for (const auto& k : route_.constrain)
+        constraint_regex_.push_back(k.regex.empty() ? nullptr : std::make_shared<RE2>(k.regex, rule_regex_options()));
+}
+
+const ConstraintSpec* RoutePolicy::constraint_for(const std::string& tier, const RequestFeatures& f, const std::string& task_class) const {
+    for (std::size_t i = 0; i < route_.constrain.size(); ++i) {
+        const auto& k = route_.constrain[i];
+        const bool on_tier = k.tiers.empty() ? tier == route_.tiers[0].name : std::find(k.tiers.begin(), k.tiers.end(), tier) != k.tiers.end();
+        if (!on_tier) continue;
+        if (!k.task.empty() && k.task != task_class && k.task != f.task) continue;
+        if (constraint_regex_[i] && !RE2::PartialMatch(f.prompt, *constraint_regex_[i])) continue;
+        return &k;
+    }
+    return nullptr;
 }
 
 std::size_t RoutePolicy::tier_index(const std::string& name) const {

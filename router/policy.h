@@ -6,8 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace re2 { class RE2; }
+using re2::RE2;
 
 namespace switchyard::router {
 
@@ -43,11 +47,14 @@ public:
     Decision decide(const RequestFeatures& f) const;
     const RouteSpec& route() const { return route_; }
     std::size_t tier_index(const std::string& name) const;
+    // The first `constrain:` entry that applies to this request on this tier, or null.
+    const ConstraintSpec* constraint_for(const std::string& tier, const RequestFeatures& f, const std::string& task_class) const;
 
 private:
     struct CompiledRule;
     RouteSpec route_;
     std::vector<std::shared_ptr<CompiledRule>> rules_;
+    std::vector<std::shared_ptr<RE2>> constraint_regex_;   // per constrain entry; null = no regex
 };
 
 }  // namespace switchyard::router

@@ -51,6 +51,16 @@ RouteSpec model_route(const std::string& name, const std::string& model) {
     return r;
 }
 
+// A constrained answer that is one JSON string ("billing") goes back as the plain text the client
+// asked for (billing); numbers and objects are already the text.
+void unwrap_json_string(providers::ProviderResult& r) {
+    json v = json::parse(r.content, nullptr, false);
+    if (v.is_discarded() || !v.is_string()) return;
+    r.content = v.get<std::string>();
+    if (r.response.contains("choices") && !r.response["choices"].empty() && r.response["choices"][0].contains("message"))
+        r.response["choices"][0]["message"]["content"] = r.content;
+}
+
 // A boolean field, false when absent or not a boolean (the provider's parser reports bad types).
 bool flag(const json& request, const char* key) {
     auto it = request.find(key);
@@ -229,6 +239,8 @@ json Router::explain(const json& request, const RequestContext& rc) const {
         auto* p = provider(t.provider);
         json step = {{"tier", t.name}, {"provider", t.provider}, {"model", t.model}};
         if (i < d.tier) step["fallback"] = true;
+        if (const auto* k = wants_json_output(request) || f.has_tools ? nullptr : policy.constraint_for(t.name, f, d.task_class))
+            step["constrain"] = k->name;
         if (local_only && t.provider != "local") step["skipped"] = "local_only";
         else if (!p) step["skipped"] = "provider not configured";
         else if (!p->available()) step["skipped"] = "circuit breaker open";
@@ -409,14 +421,17 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
         const bool last = k + 1 >= n_up || out.escalations >= route.cascade.max_escalations || low_latency;
         // Cascade checks and the verifier read chat answers; text completions are not checked.
         const bool checking = route.cascade.enabled && !last && !fallback && rc.endpoint == providers::Endpoint::chat;
+        // An output constraint for this tier (route `constrain:`), unless the client chose a format or tools.
+        const ConstraintSpec* constraint = rc.endpoint == providers::Endpoint::chat && !wants_json && !f.has_tools
+                                               ? policy.constraint_for(tier.name, f, d.task_class) : nullptr;
         PiiRedactor redactor;
         const bool redact = route.redact_pii && !p->is_local();
         // A checked tier is buffered (its answer may be thrown away); so is a redacted one, whose
         // placeholders must be restored before the client sees the text.
-        const bool live = client_stream && sink && !checking && !redact;
+        const bool live = client_stream && sink && !checking && !redact && !constraint;   // a constrained answer is unwrapped first
         // Nothing to change but "model": a provider that can forwards the client's own text (no
         // copy of the body here, no re-serialisation there).
-        const bool forward_raw = !rc.raw_body.empty() && p->forwards_raw() && !checking && !redact &&
+        const bool forward_raw = !rc.raw_body.empty() && p->forwards_raw() && !checking && !redact && !constraint &&
                                  (!client_stream || live) && !request.contains("metadata");
         json body;
         if (!forward_raw) {
@@ -429,6 +444,10 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
             }   // otherwise as the client sent it, so the provider's parser judges it (a bad "stream" is a 400)
             if (checking && route.cascade.min_mean_logprob > -1e30f) body["logprobs"] = true;
             if (checking && route.cascade.min_token_logprob > -1e30f) body["logprobs"] = true;
+            if (constraint) {
+                body["response_format"] = {{"type", "json_schema"}, {"json_schema", {{"name", "constrain"}, {"schema", json::parse(constraint->schema)}}}};
+                out.trace.push_back({{"step", "constrain"}, {"tier", tier.name}, {"constraint", constraint->name}});
+            }
             if (redact) {
                 redact_messages(body, redactor);
                 out.trace.push_back({{"step", "redact"}, {"tier", tier.name}, {"values", redactor.count()}});
@@ -460,6 +479,7 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
                 if (msg.contains("content") && msg["content"].is_string()) msg["content"] = redactor.restore(msg["content"].get<std::string>());
             }
         }
+        if (constraint) unwrap_json_string(r);
         if (checking) {
             CheckResult c = check_answer(route.cascade, r, wants_json);
             out.trace.push_back({{"step", "check"}, {"tier", tier.name}, {"accept", c.accept}, {"reason", c.reason},

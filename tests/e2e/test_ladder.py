@@ -128,8 +128,12 @@ def test_fit_writes_a_router_file_that_a_route_loads(fit_config, tmp_path, start
     out = tmp_path / "r.router.json"
     p = fit(fit_config, "--outcomes", str(table), "--dataset", str(LADDER_TRAIN), "--max-large-share", "0.5", "-o", str(out))
     assert p.returncode == 0, p.stderr
-    assert "validation: AUC" in p.stdout and "wrote" in p.stdout
+    assert "validation (out-of-fold): AUC" in p.stdout and "wrote" in p.stdout
     saved = json.loads(out.read_text())
+    # The decay was chosen by cross-validation among the candidates, and the easy/hard signal is learnable.
+    assert saved["info"]["cv_folds"] == 5 and len(saved["info"]["l2_tried"]) == 5
+    assert saved["info"]["l2"] in [t["l2"] for t in saved["info"]["l2_tried"]]
+    assert saved["info"]["val_auc"] == max(t["cv_auc"] for t in saved["info"]["l2_tried"]) and saved["info"]["val_auc"] > 0.7
     assert saved["format"] == "switchyard-learned-router" and saved["dims"] == 384
     assert saved["small"] == "tiny" and saved["large"] == "big"
     assert saved["info"]["val_large_share"] <= 0.5
@@ -206,8 +210,8 @@ def test_fit_from_the_request_log_learns_from_ratings_and_corrections(fit_config
     p = fit(cfg, "--from-log", "--small", "smollm2-135m", "--large", "qwen2.5-1.5b", "--max-large-share", "0.5", "-o", str(out))
     assert p.returncode == 0, p.stderr
     assert "request log: 18 rated requests" in p.stdout, p.stdout
-    # Ratings are per answer (one model each): the label is absolute, the split stratified (4 + 4 held out).
-    assert "label: absolute; training 8 (4 where 'smollm2-135m' was good enough), validation 8" in p.stdout, p.stdout
+    # Ratings are per answer (one model each): the label is absolute, every row is cross-validated.
+    assert "label: absolute; 8 where 'smollm2-135m' was good enough; cross-validation: 5 folds over 16 rows" in p.stdout, p.stdout
     saved = json.loads(out.read_text())
     assert saved["info"]["from_log_rows"] == 18 and saved["info"]["val_large_share"] <= 0.5
     assert saved["small"] == "smollm2-135m" and saved["large"] == "qwen2.5-1.5b"
@@ -228,3 +232,40 @@ def test_fit_from_the_request_log_learns_from_ratings_and_corrections(fit_config
     assert decided["easy"] > decided["hard"], decided
     srv.stop(timeout=20)
 
+
+def test_a_constrained_small_tier_answers_within_its_choices(fit_config, start_server):
+    srv = start_server(fit_config.read_text() + (
+        "routes:\n"
+        "  - name: tight\n"
+        "    tiers: [{name: small, model: smollm2-135m}, {name: large, model: qwen2.5-1.5b}]\n"
+        "    constrain:\n"
+        "      - {name: intent, regex: 'Classify the intent', choices: [account_access, billing, cancellation, shipping, technical_support]}\n"
+        "      - {name: number, regex: 'number only', schema: '{\"type\": \"integer\"}'}\n"))
+    intent = ("Classify the intent of this customer message as one of: account_access, billing, cancellation, shipping, "
+              "technical_support. Reply with the label only.\n\nMessage: I was charged twice for my order.")
+    status, headers, body = srv.request("POST", "/v1/chat/completions", {
+        "model": "tight", "max_tokens": 8, "temperature": 0, "messages": [{"role": "user", "content": intent}]}, timeout=300)
+    assert status == 200, body
+    assert headers["x-switchyard-tier"] == "small"
+    label = json.loads(body)["choices"][0]["message"]["content"]
+    assert label in {"account_access", "billing", "cancellation", "shipping", "technical_support"}, label   # unwrapped: no quotes
+    # Streamed, the unwrapped answer arrives as a stream too.
+    status, _, body = srv.request("POST", "/v1/chat/completions", {
+        "model": "tight", "max_tokens": 8, "temperature": 0, "stream": True, "messages": [{"role": "user", "content": intent}]}, timeout=300)
+    assert status == 200, body
+    text = "".join(json.loads(line[6:])["choices"][0]["delta"].get("content") or ""
+                   for line in body.decode().splitlines() if line.startswith("data: {") and json.loads(line[6:])["choices"])
+    assert text == label
+    status, _, body = srv.request("POST", "/v1/chat/completions", {
+        "model": "tight", "max_tokens": 6, "temperature": 0,
+        "messages": [{"role": "user", "content": "What is 17 + 25? Reply with the number only."}]}, timeout=300)
+    assert status == 200, body
+    assert json.loads(body)["choices"][0]["message"]["content"].lstrip("-").isdigit(), body
+    # A client's own format wins; explain names the constraint per tier.
+    status, _, body = srv.request("POST", "/v1/route/explain", {"model": "tight", "messages": [{"role": "user", "content": intent}]})
+    plan = json.loads(body)["plan"]
+    assert plan[0]["constrain"] == "intent" and "constrain" not in plan[1], plan
+    status, _, body = srv.request("POST", "/v1/route/explain", {"model": "tight", "response_format": {"type": "json_object"},
+                                                                "messages": [{"role": "user", "content": intent}]})
+    assert "constrain" not in json.loads(body)["plan"][0]
+    srv.stop(timeout=20)

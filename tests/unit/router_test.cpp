@@ -193,3 +193,37 @@ TEST(CascadeVerifier, ParsesVerdicts) {
     EXPECT_EQ(parse_verdict("nothing useful"), std::nullopt);
     EXPECT_EQ(parse_verdict(""), std::nullopt);
 }
+
+TEST(RouteConstraints, ParseMatchAndValidate) {
+    auto cfg = parse_config(std::string(kRoutes) + R"(
+  - name: tight
+    tiers: [{name: small, model: small}, {name: large, provider: cloud, model: big}]
+    constrain:
+      - {name: intent, regex: "classify the intent", choices: [billing, shipping]}
+      - {name: date, task: dates, pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", tiers: [small, large]}
+      - {name: number, regex: "number only", schema: '{"type": "integer"}'}
+)", "/c", "r.yaml");
+    const auto& k = cfg.find_route("tight")->constrain;
+    ASSERT_EQ(k.size(), 3u);
+    EXPECT_EQ(json::parse(k[0].schema), json::parse(R"({"type": "string", "enum": ["billing", "shipping"]})"));
+    EXPECT_EQ(json::parse(k[1].schema)["pattern"], "^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
+    EXPECT_EQ(json::parse(k[2].schema), json::parse(R"({"type": "integer"})"));
+    RoutePolicy policy(*cfg.find_route("tight"));
+    auto match = [&](const std::string& tier, const std::string& text, const std::string& task = "") {
+        const auto* c = policy.constraint_for(tier, extract_features(chat(text), ""), task);
+        return c ? c->name : std::string("(none)");
+    };
+    EXPECT_EQ(match("small", "Classify the intent of this message: where is my parcel?"), "intent");
+    EXPECT_EQ(match("large", "Classify the intent of this message"), "(none)") << "default: the first tier only";
+    EXPECT_EQ(match("large", "When?", "dates"), "date");
+    EXPECT_EQ(match("small", "Reply with the number only: 2+2"), "number");
+    EXPECT_EQ(match("small", "Write a poem"), "(none)");
+
+    std::string base = "models:\n  - {name: small, file: s.gguf}\nroutes:\n  - name: r\n    tiers: [{name: s, model: small}]\n    constrain:\n";
+    EXPECT_NE(config_error(base + "      - {name: a, choices: [x]}\n").find("give 'task' and/or 'regex'"), std::string::npos);
+    EXPECT_NE(config_error(base + "      - {task: t, choices: [x], pattern: y}\n").find("exactly one of 'choices'"), std::string::npos);
+    EXPECT_NE(config_error(base + "      - {task: t}\n").find("exactly one of 'choices'"), std::string::npos);
+    EXPECT_NE(config_error(base + "      - {task: t, schema: 'not json'}\n").find("not a JSON object"), std::string::npos);
+    EXPECT_NE(config_error(base + "      - {task: t, choices: [x], tiers: [huge]}\n").find("unknown tier 'huge'"), std::string::npos);
+    EXPECT_NE(config_error(base + "      - {regex: '(', choices: [x]}\n").find("invalid regular expression"), std::string::npos);
+}
