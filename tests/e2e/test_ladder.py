@@ -67,12 +67,14 @@ def test_auto_sends_easy_prompts_to_the_small_tier_and_hard_ones_to_the_large_ti
     assert headers["x-switchyard-tier"] == "small", headers
     assert headers["x-switchyard-model"] == "smollm2-135m"
     assert text.strip(), text
-    hard = ("A train leaves with 96 passengers. At the first stop 32 get off and 12 get on; at the second stop half "
-            "of the passengers get off and 5 get on. How many passengers are on the train now? Reply with the number only.")
+    # Short arithmetic: Qwen answers it in every ladder_train row, SmolLM2 in none. (The multi-step
+    # word problems go to SmolLM2 since the cross-validated fit: Qwen never finishes them within
+    # their 16 tokens, so the large call buys nothing there.)
+    hard = "What is 7 * 8? Reply with the number only."
     headers, text = chat(ladder, "auto", hard, 6)
     assert headers["x-switchyard-tier"] == "large", headers
     assert headers["x-switchyard-model"] == "qwen2.5-1.5b"
-    assert text.strip(), text   # Qwen 1.5B starts to reason here; 6 tokens are not enough for the number
+    assert "56" in text, text
 
 
 def test_explain_shows_the_learned_routers_probability_and_threshold(ladder):
