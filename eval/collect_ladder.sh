@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Collects per-prompt outcomes of the ladder's tiers on eval/datasets/ladder_*.jsonl, resumably
 # (the eval cache keeps every answer; rerunning skips what is done). Used for eval/RESULTS.md.
-#   eval/collect_ladder.sh small|base|large|smallc train|test [OUT_ROOT]   (default OUT_ROOT: ~/.cache/switchyard/ladder)
+#   eval/collect_ladder.sh small|base|large|smallc train|test|test189 [OUT_ROOT]   (default OUT_ROOT: ~/.cache/switchyard/ladder)
 #   eval/collect_ladder.sh judge judge [OUT_ROOT]   (the verifier cascade: Qwen judges each SmolLM2 test answer)
 # train: the tier on the whole train split (small and large: the router's training rows; both on
 #        every row, so `router fit` can use the relative label "small at least as good as large").
@@ -36,6 +36,10 @@ case "$split" in
   train) run "$root/eval/datasets/ladder_train.jsonl" train 0 ;;
   test)  python3 "$root/eval/ladder_test_ext.py" "$out/ladder_test_ext.jsonl"
          for l in ${LIMITS:-90 171 351 531 0}; do run "$out/ladder_test_ext.jsonl" testext "$l"; done ;;
-  *) echo "usage: $0 small|base|large train|test [OUT_ROOT]" >&2; exit 2 ;;
+  test189) # the committed sample's cases (results/ladder/records_test189.jsonl), for a tier added later (smallc)
+         python3 -c 'import json,sys; ids={json.loads(l)["id"] for l in open(sys.argv[1])}; [sys.stdout.write(l) for l in open(sys.argv[2]) if json.loads(l)["id"] in ids]' \
+             "$root/eval/results/ladder/records_test189.jsonl" "$root/eval/datasets/ladder_test.jsonl" > "$out/ladder_test189.jsonl"
+         run "$out/ladder_test189.jsonl" test189 0 ;;
+  *) echo "usage: $0 small|base|large train|test|test189 [OUT_ROOT]" >&2; exit 2 ;;
 esac
 echo "[collect] $tier $split done $(date -u +%H:%M:%S)"
