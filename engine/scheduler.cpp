@@ -240,6 +240,7 @@ bool Scheduler::step() {
     for (auto& sp : slots_) {
         Slot& s = *sp;
         s.batch_index = -1;
+        s.draft.clear();   // also one left by a decode or a verification that failed
         if (!s.busy()) continue;
         if (s.job->handle->cancelled()) { finish(s, "cancelled"); continue; }
         if (s.generating) {
@@ -247,7 +248,6 @@ bool Scheduler::step() {
             s.batch_index = batch_.n_tokens;
             common_batch_add(batch_, s.last, static_cast<llama_pos>(s.cache.size()), {s.seq}, true);
             s.cache.push_back(s.last);
-            s.draft.clear();
             if (!drafts(s)) continue;
             // Never draft past the batch, the sequence's context or the request's max_tokens: the
             // token sampled after the accepted drafts must still fit.
