@@ -10,6 +10,9 @@
 //   bench_router --config switchyard.yaml --index models/tasks.index.json
 //                --prompts router/examples/tasks_test.jsonl [--rounds 50]
 //   bench_router --config switchyard.yaml --router router/auto.router.json --dataset eval/datasets/ladder_test.jsonl
+//   bench_router --config switchyard.yaml --lengths all-minilm-l6-v2     (embedding CPU time by input tokens)
+//   bench_router --config switchyard.yaml --truncate 1024,256,128 [--router router/auto.router.json --dataset ...]
+//                (shorter embedding inputs: CPU time, classifier accuracy, learned decisions kept)
 // Prints a JSON object with p50/p99 in microseconds.
 #include "config/config.h"
 #include "engine/model_pool.h"
@@ -21,6 +24,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <optional>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -65,7 +69,10 @@ double percentile(std::vector<double> v, double p) {
 int main(int argc, char** argv) {
     std::string config = "switchyard.yaml", index_path = "models/tasks.index.json", prompts = "router/examples/tasks_test.jsonl";
     int rounds = 50;
-    std::string router_path, dataset;
+    std::string router_path, dataset, embed_model;
+    bool lengths = false;
+    std::string examples_path = "router/examples/tasks.jsonl";
+    std::vector<std::size_t> truncate;   // --truncate 1024,256,128: text_for_embedding budgets
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string a = argv[i];
         if (a == "--config") config = argv[i + 1];
@@ -74,6 +81,111 @@ int main(int argc, char** argv) {
         else if (a == "--rounds") rounds = std::stoi(argv[i + 1]);
         else if (a == "--router") router_path = argv[i + 1];
         else if (a == "--dataset") dataset = argv[i + 1];
+        else if (a == "--lengths") { lengths = true; embed_model = argv[i + 1]; }
+        else if (a == "--examples") examples_path = argv[i + 1];
+        else if (a == "--truncate") {
+            std::string list = argv[i + 1];
+            for (std::size_t pos = 0; pos < list.size();) {
+                auto comma = list.find(',', pos);
+                truncate.push_back(std::stoul(list.substr(pos, comma - pos)));
+                pos = comma == std::string::npos ? list.size() : comma + 1;
+            }
+        }
+    }
+    if (lengths) {
+        // CPU time of one embedding by input length (tokens), the best of --rounds tries: where
+        // the decision's time goes as prompts get longer.
+        try {
+            Config cfg = load_config(config);
+            ModelPool pool(cfg);
+            ModelLease lease = pool.acquire(embed_model);
+            int tokens = 0;
+            lease->embed({"warm up"}, tokens);
+            std::printf("{\"embed_model\": \"%s\", \"by_tokens\": [", embed_model.c_str());
+            const char* sep = "";
+            for (int words : {8, 16, 32, 64, 128, 192, 256, 384}) {
+                std::string text;
+                for (int w = 0; w < words; ++w) text += w % 7 == 0 ? "route " : w % 3 == 0 ? "model " : "the ";
+                double best = 1e18;
+                for (int r = 0; r < std::max(3, rounds / 10); ++r) {
+                    const double c0 = thread_cpu_us();
+                    lease->embed({text}, tokens);
+                    best = std::min(best, thread_cpu_us() - c0);
+                }
+                std::printf("%s{\"tokens\": %d, \"cpu_us\": %.0f}", sep, tokens, best);
+                sep = ", ";
+            }
+            std::printf("]}\n");
+            return 0;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "bench_router: %s\n", e.what());
+            return 1;
+        }
+    }
+    if (!truncate.empty()) {
+        // What shorter embedding inputs (text_for_embedding's character budget) buy and cost:
+        // per budget, the decision's CPU time on new prompts, the classifier's accuracy on the
+        // test split with an index trained at that budget, and (--router) how many of the learned
+        // router's decisions stay those of the full 1,024-character input. A fresh embedder per
+        // budget: its cache starts empty.
+        try {
+            Config cfg = load_config(config);
+            ModelPool pool(cfg);
+            auto budgets = truncate;
+            auto train_examples = router::read_examples_jsonl(examples_path);
+            auto test = router::read_examples_jsonl(prompts);
+            std::optional<router::LearnedRouterModel> model;
+            std::vector<std::string> texts;
+            if (!router_path.empty()) {
+                model = router::LearnedRouterModel::load(router_path);
+                for (const auto& c : eval::read_dataset(dataset))
+                    texts.push_back(router::extract_features(nlohmann::json{{"messages", c.messages}}, "").prompt);
+            }
+            std::vector<bool> full_decisions;
+            std::printf("[");
+            for (std::size_t b = 0; b < budgets.size(); ++b) {
+                const std::size_t budget = budgets[b];
+                auto base = router::pool_embedder(pool, "all-minilm-l6-v2");
+                base({"warm up"});
+                router::Embedder embed = [&base, budget](const std::vector<std::string>& in) {
+                    std::vector<std::string> cut;
+                    for (const auto& t : in) cut.push_back(router::text_for_embedding(t, budget));
+                    return base(cut);
+                };
+                auto index = router::train(train_examples, embed, "all-minilm-l6-v2");
+                std::vector<double> cpu_us;
+                int correct = 0;
+                for (const auto& e : test) {
+                    const double c0 = thread_cpu_us();
+                    auto c = router::classify(index, embed({e.prompt}).front(), 7);
+                    cpu_us.push_back(thread_cpu_us() - c0);
+                    correct += c.task_class == e.task_class;
+                }
+                std::printf("%s{\"max_chars\": %zu, \"classifier\": {\"accuracy\": %.3f, \"cpu_p50_us\": %.0f, \"cpu_p99_us\": %.0f}",
+                            b ? ", " : "", budget, double(correct) / test.size(), percentile(cpu_us, 0.5), percentile(cpu_us, 0.99));
+                if (model) {
+                    std::vector<double> lcpu;
+                    std::size_t same = 0, cheap = 0;
+                    for (std::size_t i = 0; i < texts.size(); ++i) {
+                        const double c0 = thread_cpu_us();
+                        const bool small = model->predict(embed({texts[i]}).front(), texts[i]) >= model->threshold;
+                        lcpu.push_back(thread_cpu_us() - c0);
+                        if (b == 0) full_decisions.push_back(small);
+                        same += full_decisions[i] == small;
+                        cheap += small;
+                    }
+                    std::printf(", \"learned\": {\"same_decision_as_first\": %.3f, \"share_to_small\": %.3f, \"cpu_p50_us\": %.0f, \"cpu_p99_us\": %.0f}",
+                                double(same) / texts.size(), double(cheap) / texts.size(), percentile(lcpu, 0.5), percentile(lcpu, 0.99));
+                }
+                std::printf("}\n");
+                std::fflush(stdout);
+            }
+            std::printf("]\n");
+            return 0;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "bench_router: %s\n", e.what());
+            return 1;
+        }
     }
     if (!router_path.empty()) {
         try {

@@ -1,8 +1,8 @@
 // The SQLite store (store/store.h): every accepted request, with its route, models tried,
 // tokens, latency, cost and status, in SQLite (WAL). Writes go through a queue drained by one
-// writer thread (group commit: whatever queued while one transaction was written goes into the
-// next), so logging never blocks a request and an entry is committed within about a
-// millisecond; flush() and the destructor drain the queue, so nothing accepted goes unlogged on
+// writer thread (group commit: at most one transaction per 10 ms window, with whatever queued
+// meanwhile), so logging never blocks a request and an entry is committed within about
+// 10 ms; flush() and the destructor drain the queue, so nothing accepted goes unlogged on
 // shutdown. record() also appends the entry to a journal (store/log_journal.h) that survives a
 // SIGKILL; the next start replays it, so an entry recorded before the response's last bytes
 // (api/server.cpp does) is never lost with the process. Feedback lives in the same file.

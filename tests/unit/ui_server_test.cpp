@@ -1,6 +1,8 @@
 // The web UI's server-side pieces that need no HTTP: the live-feed bus (delivery, dropping for a
-// slow reader, close), query parameters, and the log aggregates behind the dashboard.
+// slow reader, close), query parameters, and the log aggregates behind the dashboard; and the
+// batched access log and the request ids the log's index is keyed by.
 #include "api/event_bus.h"
+#include "api/server_context.h"
 #include "api/ui_support.h"
 #include "store/request_log.h"
 #include "store/request_stats.h"
@@ -8,6 +10,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
+#include <sstream>
+#include <thread>
 
 using namespace switchyard;
 using namespace switchyard::api;
@@ -117,4 +122,51 @@ TEST(LogStats, GroupsByRouteTierAndModelWithFeedbackAndTimings) {
     EXPECT_EQ(gemma.ttft_ms, (std::vector<double>{20, 40}));
     EXPECT_DOUBLE_EQ(gemma.generation_s, (80 + 260) / 1000.0);
     std::filesystem::remove_all(dir);
+}
+
+TEST(AccessLog, WritesEveryLineInOrderBatchedAndFlushWaitsForThem) {
+    std::ostringstream out;
+    AccessLog log(&out);
+    std::thread other([&] { for (int i = 0; i < 500; ++i) log.write({{"t", "b"}, {"i", i}}); });
+    for (int i = 0; i < 500; ++i) log.write({{"t", "a"}, {"i", i}});
+    other.join();
+    log.flush();
+    std::istringstream in(out.str());   // the writer is idle after flush(): nothing else touches out
+    std::string line;
+    int next_a = 0, next_b = 0;
+    while (std::getline(in, line)) {
+        auto j = nlohmann::json::parse(line);
+        int& next = j["t"] == "a" ? next_a : next_b;
+        EXPECT_EQ(j["i"].get<int>(), next) << "each thread's lines keep their order";
+        ++next;
+    }
+    EXPECT_EQ(next_a, 500);
+    EXPECT_EQ(next_b, 500);
+}
+
+TEST(AccessLog, LinesStillGatheredAtDestructionAreWritten) {
+    std::ostringstream out;
+    {
+        AccessLog log(&out);
+        log.write({{"id", "r1"}});
+        log.write({{"id", "r2"}});
+    }   // well inside the batching window
+    EXPECT_EQ(out.str(), "{\"id\":\"r1\"}\n{\"id\":\"r2\"}\n");
+    AccessLog none(nullptr);   // no stream: writes are dropped, flush returns
+    none.write({{"id", "r3"}});
+    none.flush();
+}
+
+TEST(RequestId, KeepsItsShapeIsUniqueAndSortsByTime) {
+    std::set<std::string> seen;
+    std::string last;
+    for (int i = 0; i < 20000; ++i) {
+        last = random_id("chatcmpl-");
+        ASSERT_EQ(last.size(), 9u + 24u);
+        EXPECT_EQ(last.find_first_not_of("0123456789abcdef", 9), std::string::npos) << last;
+        EXPECT_TRUE(seen.insert(last).second) << "duplicate " << last;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    // A later id sorts after every earlier one (the request log's primary key grows at its end).
+    EXPECT_GT(random_id("chatcmpl-"), *seen.rbegin());
 }
