@@ -41,11 +41,11 @@ HOST = "127.0.0.1"
 # A base model loops on this kind of prompt instead of ending, so streams usually run to max_tokens.
 DECODE_PROMPT = ("Write a very long story about a lighthouse keeper who finds a map in a bottle. "
                  "Describe every day of the journey in detail.")
-# ~400 tokens of neutral text for time-to-first-token (prompt processing dominates).
+# ~500 tokens of neutral text for time-to-first-token (prompt processing dominates).
 TTFT_PASSAGE = " ".join(
     f"Section {i}: the committee reviewed the quarterly report, noted the delays in shipping, "
     f"agreed to revisit the budget for item {i * 7 % 13}, and asked for a summary by Friday."
-    for i in range(1, 13)) + " Summarise the sections above in one sentence."
+    for i in range(1, 16)) + " Summarise the sections above in one sentence."
 
 
 # ----------------------------------------------------------------------------------------------
@@ -257,6 +257,7 @@ class Switchyard(Server):
         super().__init__(args, workdir)
         self.config = workdir / "switchyard-bench.yaml"
         a = args
+        template_line = f"    chat_template: {json.dumps(str(Path(a.chat_template).resolve()))}\n" if a.chat_template else ""
         self.config.write_text(f"""# written by bench/bench_serving.py
 server:
   host: {HOST}
@@ -266,8 +267,7 @@ memory_budget: 64GiB
 models:
   - name: bench
     file: {json.dumps(Path(a.model).name)}
-    chat_template: {json.dumps(str(Path(a.chat_template).resolve()))}
-    context_size: {a.ctx}
+{template_line}    context_size: {a.ctx}
     parallel: {a.parallel}
     batch_size: {a.batch}
     threads: {a.threads}
@@ -301,8 +301,8 @@ class LlamaServer(Server):
     def command(self):
         a = self.args
         n_batch = max(a.batch, a.parallel)  # what Switchyard uses for n_batch and n_ubatch
-        return [a.llama_server, "-m", str(Path(a.model).resolve()), "--alias", self.model_name,
-                "--chat-template-file", str(Path(a.chat_template).resolve()),
+        template = ["--chat-template-file", str(Path(a.chat_template).resolve())] if a.chat_template else []
+        return [a.llama_server, "-m", str(Path(a.model).resolve()), "--alias", self.model_name, *template,
                 "--host", HOST, "--port", str(self.port),
                 "-c", str(a.ctx * a.parallel), "-np", str(a.parallel), "--no-kv-unified", "--swa-full",
                 "-t", str(a.threads), "-tb", str(a.threads), "-b", str(n_batch), "-ub", str(n_batch),
@@ -312,6 +312,15 @@ class LlamaServer(Server):
     def start(self):
         self.port = free_port()
         return super().start()
+
+    def env(self) -> dict:
+        # Switchyard runs ggml's OpenMP threads with a passive wait policy (engine/cpu_threads.h);
+        # llama-server gets the same, so the ratios compare the servers, not libgomp's spinning
+        # default (bench_threads.py measures that). --llama-default-omp keeps its own default.
+        env = super().env()
+        if not self.args.llama_default_omp and "OMP_WAIT_POLICY" not in env and "GOMP_SPINCOUNT" not in env:
+            env["OMP_WAIT_POLICY"] = "passive"
+        return env
 
 
 # ----------------------------------------------------------------------------------------------
@@ -540,9 +549,11 @@ def report(args, bench: Bench, started: float) -> str:
                f"{args.load_at_start:.2f} at start, {os.getloadavg()[0]:.2f} at end (should be ~0 plus the benchmark)"
                f"{' (--quick)' if args.quick else ''}")
     out.append(f"- switchyard {git_describe()} ({args.switchyard}); llama-server {ls_ver}")
-    out.append(f"- model {Path(args.model).name}, template {Path(args.chat_template).name}; context {args.ctx}/sequence, "
+    out.append(f"- model {Path(args.model).name}, template {Path(args.chat_template).name if args.chat_template else 'the GGUF one'}; context {args.ctx}/sequence, "
                f"{args.parallel} parallel sequences, batch {max(args.batch, args.parallel)}, {args.threads} threads, "
                f"gpu_layers {args.gpu_layers}")
+    out.append(f"- OpenMP wait policy: switchyard passive (its default); llama-server "
+               f"{'libgomp default (spinning)' if args.llama_default_omp else 'passive (set by the benchmark)'}")
     out.append(f"- greedy (temperature 0), max_tokens {args.max_tokens}; llama-server prompt cache in RAM: "
                f"{'off' if args.llama_cache_ram == 0 else str(args.llama_cache_ram) + ' MiB'}")
     out.append(f"- total benchmark time {time.perf_counter() - started:.0f} s")
@@ -612,7 +623,8 @@ def parse_args(argv=None):
     p.add_argument("--switchyard", default=str(ROOT / "build" / "switchyard"))
     p.add_argument("--llama-server", default=None, help="default: $LLAMA_SERVER or $LLAMA_BUILD_DIR/bin/llama-server")
     p.add_argument("--model", default=str(ROOT / "models" / "gemma-3-270m-q4_k_m.gguf"))
-    p.add_argument("--chat-template", default=str(ROOT / "templates" / "gemma3.jinja"))
+    p.add_argument("--chat-template", default=str(ROOT / "templates" / "gemma3.jinja"),
+                   help="Jinja chat template for both servers; '' = the GGUF's own")
     p.add_argument("--ctx", type=int, default=4096, help="context tokens per sequence")
     p.add_argument("--parallel", type=int, default=8, help="parallel sequences (slots)")
     p.add_argument("--batch", type=int, default=512)
@@ -620,6 +632,8 @@ def parse_args(argv=None):
     p.add_argument("--gpu-layers", type=int, default=0)
     p.add_argument("--llama-cache-ram", type=int, default=0,
                    help="llama-server --cache-ram MiB (default 0: off, as Switchyard has no host-RAM prompt cache)")
+    p.add_argument("--llama-default-omp", action="store_true",
+                   help="run llama-server with libgomp's default (spinning) wait policy instead of Switchyard's passive one")
     p.add_argument("--max-tokens", type=int, help="completion tokens per stream (default 256, quick 32)")
     p.add_argument("--decode-runs", type=int, help="single-stream runs per server (default 6, quick 2)")
     p.add_argument("--ttft-runs", type=int, help="TTFT runs per server (default 12, quick 3)")
@@ -644,6 +658,8 @@ def parse_args(argv=None):
             a.llama_server = str(Path(d) / "bin" / "llama-server") if d else "llama-server"
     for what, path in (("switchyard", a.switchyard), ("llama-server", a.llama_server), ("model", a.model),
                        ("chat template", a.chat_template)):
+        if what == "chat template" and not path:
+            continue
         if not (Path(path).exists() or shutil.which(path)):
             p.error(f"{what} not found: {path}")
     return a

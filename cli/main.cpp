@@ -1,6 +1,7 @@
 // `switchyard`: serve the OpenAI-compatible API, run a prompt or a pipeline, list models, pull model files.
 #include "cli/commands.h"
 #include "cli/pull.h"
+#include "engine/cpu_threads.h"
 
 #include <CLI/CLI.hpp>
 #include <curl/curl.h>
@@ -10,6 +11,8 @@
 using namespace switchyard::cli;
 
 int main(int argc, char** argv) {
+    // Before anything else: may re-execute the program so libgomp starts with a passive wait policy.
+    switchyard::apply_default_omp_wait_policy(argv);
     CLI::App app{"Switchyard: small local models by default, large models when needed.\n"
                  "OpenAI-compatible server and CLI over llama.cpp."};
     app.set_version_flag("--version", "switchyard 0.1.0");

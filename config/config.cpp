@@ -34,7 +34,7 @@ void parse_sampling(const YamlCtx& c, const YAML::Node& n, const std::string& pa
 ModelSpec parse_model(const YamlCtx& c, const YAML::Node& n, const std::string& path, const std::filesystem::path& models_dir,
                       const std::filesystem::path& config_dir) {
     c.only_keys(n, path, {"name", "file", "kind", "aliases", "context_size", "parallel", "batch_size", "threads",
-                          "gpu_layers", "queue_limit", "keep_alive", "sampling", "chat_template"});
+                          "gpu_layers", "queue_limit", "keep_alive", "sampling", "chat_template", "speculative"});
     ModelSpec m;
     if (!n["name"]) c.fail(n, path, "missing required key 'name'");
     m.name = c.get<std::string>(n["name"], path + ".name", "a string");
@@ -70,6 +70,14 @@ ModelSpec parse_model(const YamlCtx& c, const YAML::Node& n, const std::string& 
         try { m.keep_alive = parse_duration(text); } catch (const std::exception& e) { c.fail(n["keep_alive"], path + ".keep_alive", e.what()); }
     }
     if (n["sampling"]) parse_sampling(c, n["sampling"], path + ".sampling", m.sampling);
+    if (const auto sp = n["speculative"]) {
+        const std::string sp_path = path + ".speculative";
+        if (!sp.IsMap()) c.fail(sp, sp_path, "expected a map, e.g. {ngram: 3, max_draft: 8}");
+        c.only_keys(sp, sp_path, {"ngram", "max_draft"});
+        if (sp["ngram"]) m.speculative.ngram = c.get_int(sp["ngram"], sp_path + ".ngram", 0, 16);
+        if (sp["max_draft"]) m.speculative.max_draft = c.get_int(sp["max_draft"], sp_path + ".max_draft", 1, 64);
+        if (m.kind != ModelKind::chat && m.speculative.ngram > 0) c.fail(sp, sp_path, "only chat models generate; remove it from an embedding model");
+    }
     return m;
 }
 

@@ -34,6 +34,14 @@ struct SamplingDefaults {
 
 enum class ModelKind { chat, embedding };
 
+// Speculative decoding by prompt lookup (engine/ngram_draft.h): greedy requests (temperature 0)
+// draft up to max_draft tokens from an earlier occurrence of the answer's last `ngram` tokens and
+// verify them in one batch. Off (ngram 0) unless configured: it pays only where answers copy their input.
+struct SpeculativeSpec {
+    int ngram = 0;                       // tokens matched; 0 = off
+    int max_draft = 8;                   // draft tokens verified per step
+};
+
 struct ModelSpec {
     std::string name;
     std::filesystem::path file;          // absolute after loading the config
@@ -44,8 +52,9 @@ struct ModelSpec {
     int context_size = 4096;             // tokens per sequence
     int parallel = 4;                    // sequences decoded together (continuous batching)
     int batch_size = 512;                // tokens per llama_decode call
-    int threads = 0;                     // 0 = hardware threads
+    int threads = 0;                     // 0 = every core (engine/loaded_model.cpp)
     int gpu_layers = 0;                  // only used by CUDA builds
+    SpeculativeSpec speculative;
     int queue_limit = 64;                // waiting requests beyond the running ones; more => 429
     std::chrono::seconds keep_alive{300};
     SamplingDefaults sampling;

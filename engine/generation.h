@@ -78,6 +78,8 @@ struct Usage {
     int prompt_tokens = 0;
     int completion_tokens = 0;
     int cached_prompt_tokens = 0;     // prompt tokens reused from the KV cache of an earlier turn
+    int draft_tokens = 0;             // speculative decoding: tokens drafted and verified ...
+    int accepted_draft_tokens = 0;    // ... and those the model agreed with (part of completion_tokens)
 };
 
 struct GenerationEvent {

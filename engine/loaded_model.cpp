@@ -1,6 +1,7 @@
 #include "engine/loaded_model.h"
 
 #include "engine/chat_format.h"
+#include "engine/cpu_threads.h"
 #include "engine/engine_error.h"
 #include "engine/scheduler.h"
 
@@ -66,12 +67,10 @@ std::shared_ptr<LoadedModel> LoadedModel::load(const ModelSpec& spec) {
 
     const bool embedding = spec.kind == ModelKind::embedding;
     auto cp = llama_context_default_params();
-    // Default: every core but one. ggml's threads meet at a spinning barrier after each op, so
-    // one thread descheduled by another busy process stalls all of them for a time slice, at
-    // every op: with all cores in use and any other load, decoding slowed ~100x here (2 cores).
-    // A free core keeps the team on CPU; on 2 cores that means one thread and no barriers.
-    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    int threads = spec.threads > 0 ? spec.threads : static_cast<int>(std::max(1u, cores - 1));
+    // Default: every core. The threads meet at a barrier after each op; with libgomp's passive
+    // wait policy (engine/cpu_threads.h, set by main()) a thread that waits sleeps instead of
+    // spinning, so other load on the machine slows decoding in proportion instead of stalling it.
+    int threads = spec.threads > 0 ? spec.threads : default_model_threads();
     cp.n_threads = threads;
     lm->threads_ = lm->embed_threads_ = threads;
     cp.n_threads_batch = threads;
@@ -84,7 +83,9 @@ std::shared_ptr<LoadedModel> LoadedModel::load(const ModelSpec& spec) {
     cp.no_perf = true;
     // At most one sequence position per slot needs logits in any decode step; the default
     // (n_batch outputs) would reserve n_batch x n_vocab floats: 512 MiB for Gemma's 262k vocab.
-    cp.n_outputs_max = static_cast<std::uint32_t>(spec.parallel);
+    // Speculative decoding asks for logits at the last token and at every draft token.
+    const int outputs_per_seq = spec.speculative.ngram > 0 ? 1 + spec.speculative.max_draft : 1;
+    cp.n_outputs_max = static_cast<std::uint32_t>(spec.parallel * outputs_per_seq);
     if (embedding) {
         cp.n_outputs_max = 0;
         cp.embeddings = true;

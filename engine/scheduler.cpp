@@ -1,6 +1,7 @@
 #include "engine/scheduler.h"
 
 #include "engine/engine_error.h"
+#include "engine/ngram_draft.h"
 
 #include <sampling.h>
 
@@ -17,9 +18,12 @@ struct Scheduler::Slot {
     std::size_t prompt_pos = 0;       // next prompt token to evaluate
     bool generating = false;
     int batch_index = -1;             // index of this slot's logits in the current batch
+    std::vector<llama_token> draft;   // speculative tokens after `last` in the current batch (logits at batch_index + 1 ...)
     llama_token last = LLAMA_TOKEN_NULL;
     int n_generated = 0;
     int n_cached = 0;
+    int n_drafted = 0;
+    int n_accepted = 0;
     std::shared_ptr<common_sampler> sampler;
     std::unique_ptr<ChatOutputParser> parser;
     std::string text;                 // everything generated so far (raw)
@@ -185,6 +189,7 @@ void Scheduler::admit_locked() {
         s.n_cached = static_cast<int>(keep);
         s.generating = false;
         s.n_generated = 0;
+        s.n_drafted = s.n_accepted = 0;
         s.text.clear();
         s.emitted = 0;
         s.pending_logprobs.clear();
@@ -242,6 +247,18 @@ bool Scheduler::step() {
             s.batch_index = batch_.n_tokens;
             common_batch_add(batch_, s.last, static_cast<llama_pos>(s.cache.size()), {s.seq}, true);
             s.cache.push_back(s.last);
+            s.draft.clear();
+            if (!drafts(s)) continue;
+            // Never draft past the batch, the sequence's context or the request's max_tokens: the
+            // token sampled after the accepted drafts must still fit.
+            int room = std::min({spec_.speculative.max_draft, n_batch_ - batch_.n_tokens,
+                                 n_ctx_seq_ - static_cast<int>(s.cache.size()) - 2, s.job->sampling.max_tokens - s.n_generated - 1});
+            if (room <= 0) continue;
+            s.draft = ngram_draft(s.cache, spec_.speculative.ngram, room);
+            for (llama_token t : s.draft) {
+                common_batch_add(batch_, t, static_cast<llama_pos>(s.cache.size()), {s.seq}, true);
+                s.cache.push_back(t);
+            }
         }
     }
     // Prompt chunks fill whatever room the generating slots left in this batch.
@@ -274,7 +291,26 @@ bool Scheduler::step() {
         Slot& s = *sp;
         if (!s.busy() || s.batch_index < 0) continue;
         try {
-            sample_slot(s, s.batch_index);
+            if (s.draft.empty()) {
+                sample_slot(s, s.batch_index);
+            } else {
+                // Verify: sample at `last` and at each draft token in turn, stopping at the first
+                // token the model would not have chosen. Every accepted token is exactly what one
+                // step at a time would have produced, so a greedy answer does not change.
+                std::vector<int> idxs(s.draft.size() + 1);
+                std::iota(idxs.begin(), idxs.end(), s.batch_index);
+                auto ids = common_sampler_sample_and_accept_n(s.sampler.get(), ctx_, idxs, s.draft);
+                // The KV cache holds `last` and every draft token; keep only the accepted ones.
+                // The final sampled token, like any sampled token, is decoded next step.
+                const std::size_t rejected = s.draft.size() - (ids.size() - 1);
+                s.n_drafted += static_cast<int>(s.draft.size());
+                s.n_accepted += static_cast<int>(ids.size() - 1);
+                s.cache.resize(s.cache.size() - rejected);
+                if (rejected) llama_memory_seq_rm(llama_get_memory(ctx_), s.seq, static_cast<llama_pos>(s.cache.size()), -1);
+                s.draft.clear();
+                for (std::size_t j = 0; j < ids.size(); ++j)
+                    if (!take_token(s, ids[j], idxs[j])) break;
+            }
         } catch (const std::exception& e) {
             // llama.cpp's grammar throws once a constrained answer is complete and the model
             // offers no end-of-generation token: the answer is whole, so that is a normal stop.
@@ -285,15 +321,25 @@ bool Scheduler::step() {
     return true;
 }
 
+bool Scheduler::drafts(const Slot& s) const {
+    // Greedy only: at temperature 0 verification keeps the answer identical. Grammar-constrained
+    // answers (JSON schemas, tool calls) keep the one-token path, whose grammar handling is proven.
+    return spec_.speculative.ngram > 0 && s.job->sampling.temperature <= 0 && s.job->prompt.grammar.empty();
+}
+
 void Scheduler::sample_slot(Slot& s, int idx) {
-    auto& job = *s.job;
     s.generating = true;
     llama_token tok = common_sampler_sample(s.sampler.get(), ctx_, idx);
     common_sampler_accept(s.sampler.get(), tok, true);
+    take_token(s, tok, idx);
+}
+
+bool Scheduler::take_token(Slot& s, llama_token tok, int idx) {
+    auto& job = *s.job;
     s.last = tok;
     ++s.n_generated;
 
-    if (llama_vocab_is_eog(vocab_, tok)) { finish(s, "stop"); return; }
+    if (llama_vocab_is_eog(vocab_, tok)) { finish(s, "stop"); return false; }
 
     std::string piece = common_token_to_piece(vocab_, tok, false);
     if (job.sampling.top_logprobs >= 0) {
@@ -332,14 +378,15 @@ void Scheduler::sample_slot(Slot& s, int idx) {
         if (hit != std::string::npos) {
             s.text.resize(std::max(hit, s.emitted));
             finish(s, "stop");
-            return;
+            return false;
         }
     }
     if (s.n_generated >= job.sampling.max_tokens || static_cast<int>(s.cache.size()) + 1 >= n_ctx_seq_) {
         finish(s, "length");
-        return;
+        return false;
     }
     emit_text(s, false);
+    return true;
 }
 
 void Scheduler::emit_text(Slot& s, bool final) {
@@ -387,6 +434,8 @@ void Scheduler::finish(Slot& s, const std::string& reason) {
     ev.usage.prompt_tokens = static_cast<int>(s.job->prompt.tokens.size());
     ev.usage.completion_tokens = s.n_generated;
     ev.usage.cached_prompt_tokens = s.n_cached;
+    ev.usage.draft_tokens = s.n_drafted;
+    ev.usage.accepted_draft_tokens = s.n_accepted;
     if (s.parser) {
         auto tail = s.parser->finish(ev.full_text, ev.tool_calls);
         if (!tail.empty() && reason != "cancelled") {

@@ -54,6 +54,8 @@ private:
     void admit_locked();
     bool step();                       // one llama_decode over all busy slots; false if nothing to do
     void sample_slot(Slot& s, int batch_index);
+    bool take_token(Slot& s, llama_token tok, int batch_index);  // false once the answer ended
+    bool drafts(const Slot& s) const;  // speculative decoding applies to this request
     void emit_text(Slot& s, bool final);
     void finish(Slot& s, const std::string& reason);
     void fail(Slot& s, const std::string& error);

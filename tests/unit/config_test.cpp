@@ -87,3 +87,13 @@ TEST(Config, DurationsAndSizes) {
     EXPECT_EQ(parse_bytes("100"), 100u);
     EXPECT_THROW(parse_bytes("12 potatoes"), std::invalid_argument);
 }
+
+TEST(Config, SpeculativeDecodingOption) {
+    auto c = parse("models:\n  - name: a\n    file: a.gguf\n    speculative: {ngram: 3, max_draft: 6}\n  - name: b\n    file: b.gguf\n");
+    EXPECT_EQ(c.models[0].speculative.ngram, 3);
+    EXPECT_EQ(c.models[0].speculative.max_draft, 6);
+    EXPECT_EQ(c.models[1].speculative.ngram, 0) << "off unless configured";
+    EXPECT_NE(error_of("models:\n  - name: a\n    file: a.gguf\n    speculative: 3\n").find("models[0].speculative: expected a map"), std::string::npos);
+    EXPECT_NE(error_of("models:\n  - name: a\n    file: a.gguf\n    speculative: {ngram: 3, max_draft: 0}\n").find("models[0].speculative.max_draft"), std::string::npos);
+    EXPECT_NE(error_of("models:\n  - name: a\n    file: a.gguf\n    kind: embedding\n    speculative: {ngram: 2}\n").find("only chat models"), std::string::npos);
+}
