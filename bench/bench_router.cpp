@@ -13,6 +13,8 @@
 //   bench_router --config switchyard.yaml --lengths all-minilm-l6-v2     (embedding CPU time by input tokens)
 //   bench_router --config switchyard.yaml --truncate 1024,256,128 [--router router/auto.router.json --dataset ...]
 //                (shorter embedding inputs: CPU time, classifier accuracy, learned decisions kept)
+//   bench_router --config switchyard.yaml --router router/auto.router.json --dataset ... --concurrency 4
+//                (N threads deciding at once: one embedding at a time vs concurrent calls combined)
 // Prints a JSON object with p50/p99 in microseconds.
 #include "config/config.h"
 #include "engine/model_pool.h"
@@ -22,11 +24,14 @@
 #include "router/policy.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <optional>
 #include <cstdio>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace switchyard;
@@ -72,6 +77,7 @@ int main(int argc, char** argv) {
     std::string router_path, dataset, embed_model;
     bool lengths = false;
     std::string examples_path = "router/examples/tasks.jsonl";
+    int concurrency = 1;                 // --concurrency N (with --router): N deciding threads
     std::vector<std::size_t> truncate;   // --truncate 1024,256,128: text_for_embedding budgets
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string a = argv[i];
@@ -83,6 +89,7 @@ int main(int argc, char** argv) {
         else if (a == "--dataset") dataset = argv[i + 1];
         else if (a == "--lengths") { lengths = true; embed_model = argv[i + 1]; }
         else if (a == "--examples") examples_path = argv[i + 1];
+        else if (a == "--concurrency") concurrency = std::stoi(argv[i + 1]);
         else if (a == "--truncate") {
             std::string list = argv[i + 1];
             for (std::size_t pos = 0; pos < list.size();) {
@@ -178,6 +185,67 @@ int main(int argc, char** argv) {
                                 double(same) / texts.size(), double(cheap) / texts.size(), percentile(lcpu, 0.5), percentile(lcpu, 0.99));
                 }
                 std::printf("}\n");
+                std::fflush(stdout);
+            }
+            std::printf("]\n");
+            return 0;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "bench_router: %s\n", e.what());
+            return 1;
+        }
+    }
+    if (!router_path.empty() && concurrency > 1) {
+        // N threads deciding at once (requests to `auto` arriving together), each decision on a
+        // new prompt: "serial" holds a lock around each embedding (one call at a time, how
+        // LoadedModel::embed behaved before it combined concurrent calls), "combined" lets the
+        // model batch the calls that meet. Alternated twice; a fresh embedding cache each run.
+        try {
+            auto model = router::LearnedRouterModel::load(router_path);
+            Config cfg = load_config(config);
+            ModelPool pool(cfg);
+            std::vector<std::string> texts;
+            for (const auto& c : eval::read_dataset(dataset))
+                texts.push_back(router::extract_features(nlohmann::json{{"messages", c.messages}}, "").prompt);
+            router::pool_embedder(pool, model.embed_model)({"warm up"});
+            std::vector<bool> reference;
+            std::printf("[");
+            for (int run = 0; run < 4; ++run) {
+                const bool serial = run % 2 == 0;
+                auto embed = router::pool_embedder(pool, model.embed_model);
+                std::mutex one_at_a_time;
+                std::atomic<std::size_t> next{0};
+                std::vector<double> wall_us(texts.size());
+                std::vector<char> small(texts.size());
+                timespec c0{}, c1{};
+                clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+                const auto t0 = Clock::now();
+                std::vector<std::thread> workers;
+                for (int w = 0; w < concurrency; ++w)
+                    workers.emplace_back([&] {
+                        for (std::size_t i; (i = next++) < texts.size();) {
+                            const auto s0 = Clock::now();
+                            std::vector<float> vec;
+                            if (serial) {
+                                std::lock_guard lock(one_at_a_time);
+                                vec = embed({texts[i]}).front();
+                            } else {
+                                vec = embed({texts[i]}).front();
+                            }
+                            small[i] = model.predict(vec, texts[i]) >= model.threshold;
+                            wall_us[i] = std::chrono::duration<double, std::micro>(Clock::now() - s0).count();
+                        }
+                    });
+                for (auto& w : workers) w.join();
+                const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+                clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+                const double cpu_us = ((c1.tv_sec - c0.tv_sec) * 1e6 + (c1.tv_nsec - c0.tv_nsec) / 1e3) / texts.size();
+                std::size_t same = 0;
+                if (reference.empty()) reference.assign(small.begin(), small.end());
+                for (std::size_t i = 0; i < texts.size(); ++i) same += reference[i] == static_cast<bool>(small[i]);
+                std::printf("%s{\"mode\": \"%s\", \"threads\": %d, \"decisions_per_s\": %.1f, \"cpu_us_per_decision\": %.0f,"
+                            " \"p50_us\": %.0f, \"p99_us\": %.0f, \"same_decision_as_first_run\": %.4f}\n",
+                            run ? ", " : "", serial ? "serial" : "combined", concurrency, texts.size() / seconds, cpu_us,
+                            percentile(wall_us, 0.5), percentile(wall_us, 0.99), double(same) / texts.size());
                 std::fflush(stdout);
             }
             std::printf("]\n");

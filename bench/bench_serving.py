@@ -37,6 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+SEND_SEED = False  # --send-seed
 
 # A base model loops on this kind of prompt instead of ending, so streams usually run to max_tokens.
 DECODE_PROMPT = ("Write a very long story about a lighthouse keeper who finds a map in a bottle. "
@@ -78,15 +79,20 @@ class StreamResult:
 
 
 def stream_chat(port: int, model: str, content: str, max_tokens: int, seed: int, timeout: float = 600) -> StreamResult:
-    body = json.dumps({
+    req = {
         "model": model,
         "messages": [{"role": "user", "content": content}],
         "max_tokens": max_tokens,
         "temperature": 0,
-        "seed": seed,
         "stream": True,
         "stream_options": {"include_usage": True},
-    }).encode()
+    }
+    # Greedy needs no seed, and a seed changes what is measured: Switchyard evaluates a seeded
+    # request's whole prompt afresh (bit-exact repeatability, README "Determinism") while
+    # llama-server still reuses the cached prefix (the chat template's system part).
+    if SEND_SEED:
+        req["seed"] = seed
+    body = json.dumps(req).encode()
     r = StreamResult()
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
@@ -342,6 +348,7 @@ class Results:
     mem_warm: dict = field(default_factory=dict)
     mem_end: dict = field(default_factory=dict)
     idle_cpu_s: float = 0.0                         # CPU this server used while the other was measured
+    cpu_s: dict = field(default_factory=dict)       # phase -> CPU seconds this server used during its own runs
     busy_wall_s: float = 0.0
 
 
@@ -358,17 +365,23 @@ class Bench:
     def __init__(self, args, servers):
         self.args = args
         self.servers = servers
+        self.phase = "start"
         self.res = {s.name: Results() for s in servers}
 
     def measured(self, s: Server, fn):
         """Runs fn() for server s, charging the other servers' CPU during it as idle CPU."""
         others = [o for o in self.servers if o is not s and o.proc and o.proc.poll() is None]
         before = {o.name: proc_cpu_seconds(o.pid) for o in others}
+        own = proc_cpu_seconds(s.pid)
         t = time.perf_counter()
         try:
             return fn()
         finally:
             self.res[s.name].busy_wall_s += time.perf_counter() - t
+            # CPU time is steadier than wall time on a shared machine: outside load delays a
+            # server but does not make it use more CPU (with a passive OpenMP wait, no spinning).
+            cpu = self.res[s.name].cpu_s
+            cpu[self.phase] = cpu.get(self.phase, 0.0) + proc_cpu_seconds(s.pid) - own
             for o in others:
                 self.res[o.name].idle_cpu_s += proc_cpu_seconds(o.pid) - before[o.name]
 
@@ -395,6 +408,7 @@ class Bench:
 
     def ttft(self):
         a = self.args
+        self.phase = "ttft"
         rng = random.Random(a.seed + 1)
         for i in range(a.ttft_runs):
             text = prompt(rng, TTFT_PASSAGE)
@@ -407,6 +421,7 @@ class Bench:
 
     def decode(self):
         a = self.args
+        self.phase = "decode"
         rng = random.Random(a.seed + 2)
         for i in range(a.decode_runs):
             text = prompt(rng, DECODE_PROMPT)
@@ -453,6 +468,7 @@ class Bench:
         a = self.args
         rng = random.Random(a.seed + 3)
         for n in a.concurrency:
+            self.phase = f"agg{n}"
             for i in range(a.agg_rounds):
                 texts = [prompt(rng, DECODE_PROMPT) for _ in range(n)]
                 for s in alternate(self.servers, i):
@@ -494,6 +510,8 @@ def fmt(v, unit):
         return f"{v:.1f} tok/s"
     if unit == "tok":
         return f"{v:.1f}"
+    if unit == "" and isinstance(v, float):
+        return f"{v:.2f}"
     return f"{v}"
 
 
@@ -528,6 +546,14 @@ def report(args, bench: Bench, started: float) -> str:
         row(f"aggregate, {n} streams (median of {args.agg_rounds})", med(sy.agg.get(n, [])), med(ls.agg.get(n, [])), "tok/s", "higher",
             sy.agg.get(n), ls.agg.get(n))
         row(f"  TTFT under {n} streams (median)", med(sy.agg_ttft.get(n, [])), med(ls.agg_ttft.get(n, [])), "ms", "lower")
+    def per(r, phase, count):
+        return r.cpu_s[phase] / count * 1000 if count and phase in r.cpu_s else None
+
+    row("CPU per prompt token, TTFT runs (ms)", per(sy, "ttft", sum(sy.ttft_prompt_tokens)), per(ls, "ttft", sum(ls.ttft_prompt_tokens)), "", "lower")
+    row("CPU per completion token, 1 stream (ms)", per(sy, "decode", sum(sy.decode_tokens)), per(ls, "decode", sum(ls.decode_tokens)), "", "lower")
+    for n in args.concurrency:
+        row(f"CPU per completion token, {n} streams (ms)", per(sy, f"agg{n}", sum(sy.agg_tokens.get(n, []))),
+            per(ls, f"agg{n}", sum(ls.agg_tokens.get(n, []))), "", "lower")
     row("VmRSS after warm-up", sy.mem_warm.get("VmRSS"), ls.mem_warm.get("VmRSS"), "MiB", "lower")
     row("VmRSS at end", sy.mem_end.get("VmRSS"), ls.mem_end.get("VmRSS"), "MiB", "lower")
     row("  of which RssAnon (not the mmapped weights)", sy.mem_end.get("RssAnon"), ls.mem_end.get("RssAnon"), "MiB", "lower")
@@ -554,7 +580,7 @@ def report(args, bench: Bench, started: float) -> str:
                f"gpu_layers {args.gpu_layers}")
     out.append(f"- OpenMP wait policy: switchyard passive (its default); llama-server "
                f"{'libgomp default (spinning)' if args.llama_default_omp else 'passive (set by the benchmark)'}")
-    out.append(f"- greedy (temperature 0), max_tokens {args.max_tokens}; llama-server prompt cache in RAM: "
+    out.append(f"- greedy (temperature 0), {'a seed' if args.send_seed else 'no seed'} in the requests, max_tokens {args.max_tokens}; llama-server prompt cache in RAM: "
                f"{'off' if args.llama_cache_ram == 0 else str(args.llama_cache_ram) + ' MiB'}")
     out.append(f"- total benchmark time {time.perf_counter() - started:.0f} s")
     out.append("")
@@ -632,6 +658,8 @@ def parse_args(argv=None):
     p.add_argument("--gpu-layers", type=int, default=0)
     p.add_argument("--llama-cache-ram", type=int, default=0,
                    help="llama-server --cache-ram MiB (default 0: off, as Switchyard has no host-RAM prompt cache)")
+    p.add_argument("--send-seed", action="store_true",
+                   help="send a seed with every request (Switchyard then reuses no cached prompt prefix; llama-server does)")
     p.add_argument("--llama-default-omp", action="store_true",
                    help="run llama-server with libgomp's default (spinning) wait policy instead of Switchyard's passive one")
     p.add_argument("--max-tokens", type=int, help="completion tokens per stream (default 256, quick 32)")
@@ -666,7 +694,9 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    global SEND_SEED
     args = parse_args(argv)
+    SEND_SEED = args.send_seed
     args.load_at_start = os.getloadavg()[0]
     started = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="switchyard-bench-"))

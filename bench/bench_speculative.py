@@ -38,7 +38,7 @@ def stream(port: int, model: str, prompt: str, max_tokens: int) -> dict:
     r = c.getresponse()
     if r.status != 200:
         raise RuntimeError(f"{model}: HTTP {r.status} {r.read()[:300]!r}")
-    text, t_first, t_last, tokens = "", None, None, 0
+    text, t_first, t_last, tokens, accepted, drafted = "", None, None, 0, 0, 0
     for raw in r:
         line = raw.decode().strip()
         if not line.startswith("data: ") or line == "data: [DONE]":
@@ -46,6 +46,9 @@ def stream(port: int, model: str, prompt: str, max_tokens: int) -> dict:
         chunk = json.loads(line[6:])
         if chunk.get("usage"):
             tokens = chunk["usage"]["completion_tokens"]
+            det = chunk["usage"].get("completion_tokens_details") or {}
+            accepted = det.get("accepted_prediction_tokens", 0)
+            drafted = accepted + det.get("rejected_prediction_tokens", 0)
         for ch in chunk.get("choices") or []:
             piece = (ch.get("delta") or {}).get("content")
             if piece:
@@ -54,7 +57,7 @@ def stream(port: int, model: str, prompt: str, max_tokens: int) -> dict:
                 t_first = t_first or t_last
     end = time.monotonic()
     tps = (tokens - 1) / (t_last - t_first) if t_first and t_last and t_last > t_first and tokens > 1 else None
-    return {"text": text, "tokens": tokens, "tps": tps, "seconds": end - t0}
+    return {"text": text, "tokens": tokens, "tps": tps, "seconds": end - t0, "accepted": accepted, "drafted": drafted}
 
 
 def main() -> int:
@@ -114,8 +117,9 @@ def main() -> int:
                       file=sys.stderr, flush=True)
         print(f"\nSpeculative decoding by prompt lookup, {args.model}, {os.cpu_count()} CPUs, greedy; "
               f"load average {load_start:.1f} at start, {os.getloadavg()[0]:.1f} at end\n")
-        print("| class | variant | decode tok/s (median) | end-to-end s (mean) | completion tokens (mean) | identical to none |")
-        print("|---|---|---:|---:|---:|---:|")
+        print("| class | variant | decode tok/s (median) | end-to-end s (mean) | completion tokens (mean) | drafted / accepted | identical to none |")
+        print("|---|---|---:|---:|---:|---:|---:|")
+        diffs = []
         for c in classes:
             base = res[c]["none"]
             for label in variants:
@@ -124,7 +128,13 @@ def main() -> int:
                 same = sum(1 for a, b in zip(rs, base) if a["text"] == b["text"])
                 print(f"| {c} | {label} | {statistics.median(tps) if tps else float('nan'):.1f} | "
                       f"{statistics.fmean(r['seconds'] for r in rs):.2f} | {statistics.fmean(r['tokens'] for r in rs):.1f} | "
-                      f"{same}/{len(rs)} |")
+                      f"{sum(r['drafted'] for r in rs)} / {sum(r['accepted'] for r in rs)} | {same}/{len(rs)} |")
+                if label != "none":
+                    for a, b, case in zip(rs, base, cases[c]):
+                        if a["text"] != b["text"]:
+                            diffs.append(f"{case['id']} ({label}):\n  none:    {b['text']!r}\n  drafted: {a['text']!r}")
+        for d in diffs:
+            print(d)
         return 0
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -96,10 +96,11 @@ asio::awaitable<void> run_chat(router::Router& r, const json& request, const rou
         std::lock_guard lock(h.mu);
         h.error = std::current_exception();
     }
-    {
-        std::lock_guard lock(h.mu);
-        h.done = true;
-    }
+    // Notified under the lock: once the caller sees done it returns and destroys h (on its
+    // stack), so nothing may touch h after the unlock. Notifying after it raced with that
+    // destruction (TSan, CApi.*: pthread_cond_destroy during pthread_cond_broadcast).
+    std::lock_guard lock(h.mu);
+    h.done = true;
     h.cv.notify_all();
 }
 

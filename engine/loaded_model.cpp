@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <thread>
+#include <type_traits>
 
 namespace switchyard {
 
@@ -178,9 +179,10 @@ std::vector<std::vector<float>> LoadedModel::embed(const std::vector<std::string
         throw EngineError(EngineErrorKind::wrong_model_kind, "model '" + spec_.name + "' is a chat model; use an embedding model for /v1/embeddings", "model");
     const llama_vocab* vocab = llama_model_get_vocab(model_);
     const int n_ctx = static_cast<int>(llama_n_ctx(ctx_));
-    const int n_embd = llama_model_n_embd_out(model_) > 0 ? llama_model_n_embd_out(model_) : llama_model_n_embd(model_);
+    static_assert(std::is_same_v<llama_token, std::int32_t>);
     std::vector<std::vector<llama_token>> tokenized;
     prompt_tokens = 0;
+    if (inputs.empty()) return {};
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         tokenized.push_back(common_tokenize(vocab, inputs[i], true, false));
         int n = static_cast<int>(tokenized.back().size());
@@ -191,48 +193,99 @@ std::vector<std::vector<float>> LoadedModel::embed(const std::vector<std::string
         if (n == 0) throw EngineError(EngineErrorKind::invalid_request, "input[" + std::to_string(i) + "] is empty", "input");
         prompt_tokens += n;
     }
-    std::lock_guard lock(embed_mu_);
+    // Concurrent calls are combined (router decisions arriving together): the first caller to
+    // find the context free runs every call queued by then in shared batches, and each caller
+    // gets its own vectors back as soon as its inputs are done. A batch of several short inputs
+    // costs less per token than the same inputs one by one (a 10-token input is ~350 us/token,
+    // a 250-token batch ~210 us/token on one core, bench/RESULTS.md), and no caller waits for a
+    // whole other call to finish before its own starts. Results are the single-call ones up to
+    // the last bit of a float (different matrix blocking).
+    EmbedCall call;
+    call.tokens = &tokenized;
+    call.out.resize(inputs.size());
+    std::unique_lock lock(combine_mu_);
+    embed_queue_.push_back(&call);
+    combine_cv_.wait(lock, [&] { return call.done || !combining_; });
+    if (!call.done) {
+        combining_ = true;
+        while (!call.done) {
+            std::vector<EmbedCall*> calls;
+            calls.swap(embed_queue_);
+            lock.unlock();
+            run_embed_calls(calls);   // marks each call done (under combine_mu_) as it completes
+            lock.lock();
+        }
+        combining_ = false;
+        combine_cv_.notify_all();   // a call queued meanwhile runs the next combination
+    }
+    if (call.error) std::rethrow_exception(call.error);
+    return std::move(call.out);
+}
+
+void LoadedModel::run_embed_calls(const std::vector<EmbedCall*>& calls) {
+    std::lock_guard ctx_lock(embed_mu_);
+    const int n_ctx = static_cast<int>(llama_n_ctx(ctx_));
+    const int n_embd = llama_model_n_embd_out(model_) > 0 ? llama_model_n_embd_out(model_) : llama_model_n_embd(model_);
+    // Every input of every call, in order, as (call, index in the call).
+    std::vector<std::pair<EmbedCall*, std::size_t>> items;
+    int total_tokens = 0;
+    for (auto* c : calls)
+        for (std::size_t k = 0; k < c->tokens->size(); ++k) {
+            items.emplace_back(c, k);
+            total_tokens += static_cast<int>((*c->tokens)[k].size());
+        }
     // A short input (a prompt to classify) is a few milliseconds of work for one core; splitting
     // it across threads costs more in barriers than it saves, and when the cores are busy with
     // other work a spinning barrier waits for a descheduled thread at every op (measured: 1 s
     // instead of 7 ms per 30-token embedding on 2 loaded cores). Long batches use every thread.
-    const int threads = prompt_tokens < kSingleThreadEmbedTokens ? 1 : threads_;
+    const int threads = total_tokens < kSingleThreadEmbedTokens ? 1 : threads_;
     if (threads != embed_threads_) {
         llama_set_n_threads(ctx_, threads, threads);
         embed_threads_ = threads;
     }
-    std::vector<std::vector<float>> out(inputs.size());
+    auto finish = [&](EmbedCall* c, std::exception_ptr error) {
+        std::lock_guard lock(combine_mu_);
+        if (c->done) return;
+        c->error = error;
+        c->done = true;
+        combine_cv_.notify_all();
+    };
     llama_batch batch = llama_batch_init(n_ctx, 0, 1);
     const int n_seq = std::max(1, spec_.parallel);
     std::size_t i = 0;
-    while (i < tokenized.size()) {
-        // Pack as many whole inputs as fit in one batch, one sequence each.
-        common_batch_clear(batch);
-        std::size_t first = i;
-        while (i < tokenized.size() && static_cast<int>(i - first) < n_seq &&
-               batch.n_tokens + static_cast<int>(tokenized[i].size()) <= n_ctx) {
-            for (std::size_t t = 0; t < tokenized[i].size(); ++t)
-                common_batch_add(batch, tokenized[i][t], static_cast<llama_pos>(t), {static_cast<llama_seq_id>(i - first)}, true);
-            ++i;
+    try {
+        while (i < items.size()) {
+            // Pack as many whole inputs as fit in one batch, one sequence each.
+            common_batch_clear(batch);
+            std::size_t first = i;
+            while (i < items.size() && static_cast<int>(i - first) < n_seq &&
+                   batch.n_tokens + static_cast<int>((*items[i].first->tokens)[items[i].second].size()) <= n_ctx) {
+                const auto& toks = (*items[i].first->tokens)[items[i].second];
+                for (std::size_t t = 0; t < toks.size(); ++t)
+                    common_batch_add(batch, toks[t], static_cast<llama_pos>(t), {static_cast<llama_seq_id>(i - first)}, true);
+                ++i;
+            }
+            llama_memory_clear(llama_get_memory(ctx_), true);
+            int rc = llama_model_has_encoder(model_) && !llama_model_has_decoder(model_) ? llama_encode(ctx_, batch) : llama_decode(ctx_, batch);
+            if (rc != 0) throw EngineError(EngineErrorKind::internal, "embedding failed: llama.cpp returned " + std::to_string(rc));
+            for (std::size_t k = first; k < i; ++k) {
+                const float* e = llama_get_embeddings_seq(ctx_, static_cast<llama_seq_id>(k - first));
+                if (!e) throw EngineError(EngineErrorKind::internal, "embedding failed: no pooled output");
+                double norm = 0;
+                for (int d = 0; d < n_embd; ++d) norm += double(e[d]) * e[d];
+                norm = norm > 0 ? std::sqrt(norm) : 1.0;
+                auto& v = items[k].first->out[items[k].second];
+                v.resize(n_embd);
+                for (int d = 0; d < n_embd; ++d) v[d] = static_cast<float>(e[d] / norm);
+                // The call's last input: its caller can go.
+                if (items[k].second + 1 == items[k].first->tokens->size()) finish(items[k].first, nullptr);
+            }
         }
-        llama_memory_clear(llama_get_memory(ctx_), true);
-        int rc = llama_model_has_encoder(model_) && !llama_model_has_decoder(model_) ? llama_encode(ctx_, batch) : llama_decode(ctx_, batch);
-        if (rc != 0) {
-            llama_batch_free(batch);
-            throw EngineError(EngineErrorKind::internal, "embedding failed: llama.cpp returned " + std::to_string(rc));
-        }
-        for (std::size_t k = first; k < i; ++k) {
-            const float* e = llama_get_embeddings_seq(ctx_, static_cast<llama_seq_id>(k - first));
-            if (!e) { llama_batch_free(batch); throw EngineError(EngineErrorKind::internal, "embedding failed: no pooled output"); }
-            double norm = 0;
-            for (int d = 0; d < n_embd; ++d) norm += double(e[d]) * e[d];
-            norm = norm > 0 ? std::sqrt(norm) : 1.0;
-            out[k].resize(n_embd);
-            for (int d = 0; d < n_embd; ++d) out[k][d] = static_cast<float>(e[d] / norm);
-        }
+    } catch (...) {
+        // The batch that failed and everything after it: those calls get the error.
+        for (std::size_t k = 0; k < items.size(); ++k) finish(items[k].first, std::current_exception());
     }
     llama_batch_free(batch);
-    return out;
 }
 
 }  // namespace switchyard

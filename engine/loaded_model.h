@@ -6,7 +6,9 @@
 #include "config/config.h"
 #include "engine/generation.h"
 
+#include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -54,7 +56,19 @@ private:
     llama_context* ctx_ = nullptr;
     std::unique_ptr<ChatFormatter> formatter_;
     std::unique_ptr<Scheduler> scheduler_;
-    std::mutex embed_mu_;
+    // One embed() call waiting to be combined with others (embed() explains).
+    struct EmbedCall {
+        const std::vector<std::vector<std::int32_t>>* tokens = nullptr;   // llama_token ids, per input
+        std::vector<std::vector<float>> out;
+        std::exception_ptr error;
+        bool done = false;             // combine_mu_
+    };
+    void run_embed_calls(const std::vector<EmbedCall*>& calls);
+    std::mutex embed_mu_;              // the context, while embeddings run
+    std::mutex combine_mu_;
+    std::condition_variable combine_cv_;
+    std::vector<EmbedCall*> embed_queue_;   // combine_mu_
+    bool combining_ = false;           // a caller is running queued calls (combine_mu_)
     int threads_ = 1;                  // configured CPU threads
     int embed_threads_ = -1;           // what the context is set to now (embed_mu_)
     static constexpr int kSingleThreadEmbedTokens = 128;

@@ -53,6 +53,9 @@ std::size_t incomplete_utf8_tail(const std::string& s) {
     return 0;
 }
 
+// Prompts this short share a step: below it a step costs about the same whatever its size.
+constexpr std::size_t kPromptCoalesceTokens = 32;
+
 // Grammars beyond this are refused before llama.cpp parses them: parsing and matching cost grows
 // with their size, and a request should not be able to make the model thread spend minutes on one.
 constexpr std::size_t kMaxGrammarBytes = 256 * 1024;
@@ -240,6 +243,7 @@ bool Scheduler::step() {
     for (auto& sp : slots_) {
         Slot& s = *sp;
         s.batch_index = -1;
+        s.draft.clear();   // also one left by a decode or a verification that failed
         if (!s.busy()) continue;
         if (s.job->handle->cancelled()) { finish(s, "cancelled"); continue; }
         if (s.generating) {
@@ -247,7 +251,6 @@ bool Scheduler::step() {
             s.batch_index = batch_.n_tokens;
             common_batch_add(batch_, s.last, static_cast<llama_pos>(s.cache.size()), {s.seq}, true);
             s.cache.push_back(s.last);
-            s.draft.clear();
             if (!drafts(s)) continue;
             // Never draft past the batch, the sequence's context or the request's max_tokens: the
             // token sampled after the accepted drafts must still fit.
@@ -261,10 +264,21 @@ bool Scheduler::step() {
             }
         }
     }
-    // Prompt chunks fill whatever room the generating slots left in this batch.
-    for (auto& sp : slots_) {
-        Slot& s = *sp;
-        if (!s.busy() || s.generating) continue;
+    // Prompt chunks fill the room the generating slots left, shortest remaining prompt first, and
+    // a second prompt joins only while the batch stays small. On a CPU a step's cost grows with
+    // its tokens, so evaluating several prompts in one step makes each wait for all of them
+    // (4 streams: every first token after 4 prompts' time); one after another gives the same
+    // total work and the first tokens in turn. Generating slots advance with every step meanwhile.
+    std::vector<Slot*> prompting;
+    for (auto& sp : slots_)
+        if (sp->busy() && !sp->generating) prompting.push_back(sp.get());
+    auto remaining = [](const Slot* s) { return s->job->prompt.tokens.size() - s->prompt_pos; };
+    std::stable_sort(prompting.begin(), prompting.end(), [&](const Slot* a, const Slot* b) { return remaining(a) < remaining(b); });
+    // A GPU evaluates a bigger batch in about the same time, so there prompts keep filling it.
+    const std::size_t coalesce = spec_.gpu_layers > 0 ? static_cast<std::size_t>(n_batch_) : kPromptCoalesceTokens;
+    for (std::size_t i = 0; i < prompting.size(); ++i) {
+        Slot& s = *prompting[i];
+        if (i > 0 && batch_.n_tokens + remaining(&s) > coalesce) break;
         const auto& prompt = s.job->prompt.tokens;
         while (s.prompt_pos < prompt.size() && batch_.n_tokens < n_batch_) {
             bool last = s.prompt_pos + 1 == prompt.size();

@@ -41,12 +41,15 @@ std::string fleet_metrics(const std::vector<const FleetProvider*>& fleets) {
     for (int f = 0; f < 4; ++f) {
         out += std::string("# HELP ") + families[f].name + " " + families[f].help + "\n# TYPE " + families[f].name + " " + families[f].type + "\n";
         for (const auto* fleet : fleets)
-            for (const auto& e : fleet->endpoints()) {
+            for (std::size_t i = 0; i < fleet->endpoints().size(); ++i) {
+                const auto& e = fleet->endpoints()[i];
                 double v = f == 0 ? static_cast<double>(e->calls.load()) : f == 1 ? static_cast<double>(e->failures.load())
                          : f == 2 ? e->outstanding.load() : e->provider->available() ? 1 : 0;
                 char num[32];
                 std::snprintf(num, sizeof num, "%.0f", v);
-                out += std::string(families[f].name) + "{provider=\"" + fleet->name() + "\",endpoint=\"" + e->provider->config().base_url +
+                // The endpoint's position in `endpoints:`, not its URL: /metrics needs no key, and a
+                // URL names internal hosts (as the 502s name the provider, never its address).
+                out += std::string(families[f].name) + "{provider=\"" + fleet->name() + "\",endpoint=\"" + std::to_string(i) +
                        "\"} " + num + "\n";
             }
     }

@@ -1,10 +1,7 @@
 #include "store/cache_store.h"
 
 #include "store/pg_conn.h"
-
-#include <sqlite3.h>
-
-#include <stdexcept>
+#include "store/sqlite_db.h"
 
 namespace switchyard {
 
@@ -19,42 +16,17 @@ CREATE TABLE IF NOT EXISTS response_cache (
 CREATE INDEX IF NOT EXISTS response_cache_used ON response_cache(used);
 )sql";
 
-void check(sqlite3* db, int rc, const char* what) {
-    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        throw std::runtime_error(std::string("response cache store: ") + what + ": " + sqlite3_errmsg(db));
-}
+constexpr const char* kWho = "response cache store";
 
-struct Stmt {
-    sqlite3* db;
-    sqlite3_stmt* s = nullptr;
-    Stmt(sqlite3* d, const char* sql) : db(d) { check(db, sqlite3_prepare_v2(db, sql, -1, &s, nullptr), "prepare"); }
-    ~Stmt() { sqlite3_finalize(s); }
-    void text(int i, const std::string& v) { sqlite3_bind_text(s, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
-    bool step() {
-        int rc = sqlite3_step(s);
-        check(db, rc, "step");
-        return rc == SQLITE_ROW;
-    }
+struct Stmt : sqlite::Stmt {
+    Stmt(sqlite3* d, const std::string& sql) : sqlite::Stmt(d, sql, kWho) {}
 };
 
 }  // namespace
 
 SqliteCacheStore::SqliteCacheStore(const std::filesystem::path& file, std::size_t max_entries, std::size_t max_bytes)
     : max_entries_(max_entries), max_bytes_(max_bytes) {
-    int rc = sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
-    if (rc != SQLITE_OK) {
-        std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-        sqlite3_close(db_);
-        throw std::runtime_error("response cache store: cannot open " + file.string() + ": " + msg);
-    }
-    sqlite3_busy_timeout(db_, 5000);
-    char* err = nullptr;
-    if (sqlite3_exec(db_, kSchema, nullptr, nullptr, &err) != SQLITE_OK) {
-        std::string msg = err ? err : "unknown error";
-        sqlite3_free(err);
-        sqlite3_close(db_);
-        throw std::runtime_error("response cache store: cannot create its table in " + file.string() + ": " + msg);
-    }
+    db_ = sqlite::open(file, kWho, kSchema);
 }
 
 SqliteCacheStore::~SqliteCacheStore() {

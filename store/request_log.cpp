@@ -1,6 +1,6 @@
 #include "store/request_log.h"
 
-#include <sqlite3.h>
+#include "store/sqlite_db.h"
 
 #include <chrono>
 #include <cerrno>
@@ -39,44 +39,20 @@ constexpr int kColumnCount = 23;  // entries in kColumns; read_entry reads 0 .. 
 // spent ~20% of its CPU per request in this thread's wake-ups and small transactions.
 constexpr auto kGroupWindow = std::chrono::milliseconds(10);
 
-void check(sqlite3* db, int rc, const std::string& what) {
-    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        throw std::runtime_error("request log: " + what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
-}
+constexpr const char* kWho = "request log";
 
-// RAII prepared statement.
-struct Stmt {
-    sqlite3* db;
-    sqlite3_stmt* s = nullptr;
-    Stmt(sqlite3* d, const std::string& sql) : db(d) { check(db, sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), "prepare"); }
-    ~Stmt() { sqlite3_finalize(s); }
-    void text(int i, const std::string& v) { sqlite3_bind_text(s, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
-    void real(int i, double v) { sqlite3_bind_double(s, i, v); }
-    void integer(int i, long long v) { sqlite3_bind_int64(s, i, v); }
-    bool step() {
-        int rc = sqlite3_step(s);
-        check(db, rc, "step");
-        return rc == SQLITE_ROW;
-    }
-    std::string col_text(int i) const {
-        auto* t = sqlite3_column_text(s, i);
-        return t ? reinterpret_cast<const char*>(t) : "";
-    }
+void check(sqlite3* db, int rc, const std::string& what) { sqlite::check(db, rc, kWho, what); }
+
+struct Stmt : sqlite::Stmt {
+    Stmt(sqlite3* d, const std::string& sql) : sqlite::Stmt(d, sql, kWho) {}
 };
 
-sqlite3* open_db(const std::filesystem::path& file) {
+// The writer's connection runs the schema; the readers' does not.
+sqlite3* open_db(const std::filesystem::path& file, const char* schema) {
     std::error_code ec;
     if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
     if (ec) throw std::runtime_error("request log: cannot create the folder of " + file.string() + ": " + ec.message());
-    sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
-    if (rc != SQLITE_OK) {
-        std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-        sqlite3_close(db);
-        throw std::runtime_error("request log: cannot open " + file.string() + ": " + msg);
-    }
-    sqlite3_busy_timeout(db, 5000);
-    return db;
+    return sqlite::open(file, kWho, schema);
 }
 
 RequestLogEntry read_entry(const Stmt& st) {
@@ -111,14 +87,7 @@ RequestLogEntry read_entry(const Stmt& st) {
 }  // namespace
 
 RequestLog::RequestLog(const std::filesystem::path& file) : path_(file) {
-    write_db_ = open_db(file);
-    char* err = nullptr;
-    if (sqlite3_exec(write_db_, kSchema, nullptr, nullptr, &err) != SQLITE_OK) {
-        std::string msg = err ? err : "unknown error";
-        sqlite3_free(err);
-        sqlite3_close(write_db_);
-        throw std::runtime_error("request log: cannot initialise " + file.string() + ": " + msg);
-    }
+    write_db_ = open_db(file, kSchema);
     // Logs written before the tier column existed gain it; their rows read as "".
     bool has_tier = false;
     {
@@ -126,7 +95,7 @@ RequestLog::RequestLog(const std::filesystem::path& file) : path_(file) {
         while (info.step()) has_tier |= info.col_text(1) == "tier";
     }
     if (!has_tier) check(write_db_, sqlite3_exec(write_db_, "ALTER TABLE requests ADD COLUMN tier TEXT", nullptr, nullptr, nullptr), "add column tier");
-    read_db_ = open_db(file);
+    read_db_ = open_db(file, nullptr);
     try {
         journal_ = std::make_unique<LogJournal>(file);
     } catch (...) {

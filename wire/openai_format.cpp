@@ -32,9 +32,14 @@ void append_text_logprobs(json& acc, const std::vector<TokenLogprob>& lps, std::
 }
 
 json usage_json(const Usage& u) {
-    return {{"prompt_tokens", u.prompt_tokens}, {"completion_tokens", u.completion_tokens},
-            {"total_tokens", u.prompt_tokens + u.completion_tokens},
-            {"prompt_tokens_details", {{"cached_tokens", u.cached_prompt_tokens}}}};
+    json j = {{"prompt_tokens", u.prompt_tokens}, {"completion_tokens", u.completion_tokens},
+              {"total_tokens", u.prompt_tokens + u.completion_tokens},
+              {"prompt_tokens_details", {{"cached_tokens", u.cached_prompt_tokens}}}};
+    // Speculative decoding (models[].speculative): OpenAI's fields for predicted-output tokens.
+    if (u.draft_tokens > 0)
+        j["completion_tokens_details"] = {{"accepted_prediction_tokens", u.accepted_draft_tokens},
+                                          {"rejected_prediction_tokens", u.draft_tokens - u.accepted_draft_tokens}};
+    return j;
 }
 
 json tool_calls_json(const std::vector<ToolCall>& calls) {

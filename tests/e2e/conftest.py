@@ -15,8 +15,10 @@ import os
 import re
 import signal
 import socket
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -332,6 +334,23 @@ def client(server) -> openai.OpenAI:
 
 
 # ---- routing: a gateway with two real tiers and a fault-injecting upstream -------------------
+
+sys.path.insert(0, str(ROOT / "tests" / "support"))
+from pg_server import PgServer, pg_bin_dir  # noqa: E402  (tests/support is not a package)
+
+
+@pytest.fixture(scope="module")
+def pg():
+    """A throwaway PostgreSQL server (tests/support/pg_server.py) per test module: a module that
+    restarts it (test_postgres.py) leaves the others alone. Modules using it skip when
+    `pg_bin_dir()` is None."""
+    root = Path(tempfile.mkdtemp(prefix="sy-pg-"))
+    server = PgServer(root)
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
 
 FAULT_UPSTREAM = ROOT / "tests" / "support" / "fault_upstream.py"
 # Named API keys of the gateway (values go to the environment, never into the config file).

@@ -12,35 +12,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import BINARY, ROOT, _yaml_str, chat_model_yaml, config_yaml, embed_model_yaml
-
-sys.path.insert(0, str(ROOT / "tests" / "support"))
-from pg_server import PgServer, pg_bin_dir  # noqa: E402
+from conftest import BINARY, ROOT, _yaml_str, chat_model_yaml, config_yaml, embed_model_yaml, pg_bin_dir
 
 pytestmark = pytest.mark.skipif(pg_bin_dir() is None, reason="PostgreSQL server not installed (scripts/setup.sh installs it)")
 
 EXAMPLES = ROOT / "pipeline" / "examples"
 MAKE_DOCS = ROOT / "scripts" / "make_sample_docs.py"
-
-
-@pytest.fixture(scope="module")
-def pg():
-    root = Path(tempfile.mkdtemp(prefix="sy-pgidx-"))
-    server = PgServer(root)
-    server.start()
-    yield server
-    server.stop()
-    shutil.rmtree(root, ignore_errors=True)
 
 
 _dbs = iter(range(1000))

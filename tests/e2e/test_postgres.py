@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -18,10 +15,7 @@ from pathlib import Path
 import openai
 import pytest
 
-from conftest import BINARY, ROOT, ServerProcess, _yaml_str, chat_model_yaml, config_yaml, error_of
-
-sys.path.insert(0, str(ROOT / "tests" / "support"))
-from pg_server import PgServer, pg_bin_dir  # noqa: E402
+from conftest import BINARY, ROOT, ServerProcess, _yaml_str, chat_model_yaml, config_yaml, error_of, pg_bin_dir
 
 pytestmark = pytest.mark.skipif(pg_bin_dir() is None, reason="PostgreSQL server not installed (scripts/setup.sh installs it)")
 
@@ -30,16 +24,6 @@ PRICE = 1000.0   # USD per 1M tokens, in and out: each fault-upstream answer (8 
 CALL_COST = 0.008
 LIMIT = 0.05     # erin's daily limit: with the pre-call estimate (~$0.012) five calls fit, not six
 SYNC_MS = 100
-
-
-@pytest.fixture(scope="module")
-def pg():
-    root = Path(tempfile.mkdtemp(prefix="sy-pg-"))
-    server = PgServer(root)
-    server.start()
-    yield server
-    server.stop()
-    shutil.rmtree(root, ignore_errors=True)
 
 
 _dbs = iter(range(1000))

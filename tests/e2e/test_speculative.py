@@ -19,13 +19,21 @@ def model_yaml(name: str, speculative: str = "") -> str:
 def test_drafting_keeps_greedy_answers_identical(start_server):
     srv = start_server(config_yaml(model_yaml("plain") + model_yaml("drafted", "{ngram: 3, max_draft: 8}")))
     client = srv.client()
+    accepted = 0
     for p in PROMPTS:
         answers = []
         for model in ("plain", "drafted"):
             r = client.chat.completions.create(model=model, max_tokens=40, temperature=0,
                                                messages=[{"role": "user", "content": p}])
             answers.append((r.choices[0].message.content, r.choices[0].finish_reason, r.usage.completion_tokens))
+            details = r.usage.completion_tokens_details
+            if model == "plain":
+                assert details is None or not details.accepted_prediction_tokens
+            elif details is not None:
+                accepted += details.accepted_prediction_tokens or 0
         assert answers[1] == answers[0], p
+    # OpenAI's predicted-output fields report the drafting; the "Repeat exactly" answer copies.
+    assert accepted > 0
     srv.stop()
 
 

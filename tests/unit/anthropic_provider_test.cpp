@@ -2,12 +2,9 @@
 // FAKE FOR FAULT INJECTION ONLY: the Anthropic headers it receives, a 529 overload that is retried,
 // an error event mid-stream, a request the format cannot carry. The happy paths run against a real
 // Messages server (another Switchyard) in tests/e2e/test_anthropic_provider.py.
-#include "providers/remote_provider.h"
-#include "fault_upstream_process.h"
+#include "remote_provider_fixture.h"
 
 #include <gtest/gtest.h>
-
-#include <optional>
 
 namespace {
 
@@ -16,39 +13,11 @@ using namespace switchyard::providers;
 using switchyard::RemoteProviderSpec;
 using namespace std::chrono_literals;
 using json = nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
-class AnthropicProviderTest : public ::testing::Test {
+class AnthropicProviderTest : public fault_upstream::ProviderTest {
 protected:
-    static void SetUpTestSuite() { upstream_ = std::make_unique<fault_upstream::FakeUpstream>(); }
-    static void TearDownTestSuite() { upstream_.reset(); }
-    void SetUp() override { ASSERT_GT(upstream_->port(), 0) << "fault_upstream.py did not start"; }
-
-    RemoteProviderSpec config() {
-        RemoteProviderSpec c;
-        c.name = "claude";
-        c.api = RemoteProviderSpec::Api::anthropic;
-        c.base_url = "http://127.0.0.1:" + std::to_string(upstream_->port()) + "/v1";
-        c.timeout = 10s;
-        c.retry_backoff = 10ms;
-        return c;
-    }
-
-    ProviderResult run(asio::awaitable<ProviderResult> aw) {
-        std::optional<ProviderResult> out;
-        asio::co_spawn(io_, std::move(aw), [&](std::exception_ptr, ProviderResult r) { out = std::move(r); });
-        io_.restart();
-        const auto deadline = Clock::now() + 30s;
-        while (!out && Clock::now() < deadline) io_.run_one_for(100ms);
-        EXPECT_TRUE(out.has_value()) << "call did not finish in 30 s";
-        return out.value_or(ProviderResult{});
-    }
-
-    asio::io_context io_;
-    static std::unique_ptr<fault_upstream::FakeUpstream> upstream_;
+    RemoteProviderSpec config() { return upstream_config("claude", RemoteProviderSpec::Api::anthropic); }
 };
-
-std::unique_ptr<fault_upstream::FakeUpstream> AnthropicProviderTest::upstream_;
 
 json ask(const std::string& model) { return {{"model", model}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}}; }
 

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include <unistd.h>
 
@@ -349,6 +350,62 @@ TEST(Classifier, RealMiniLmHeldOutAccuracy) {
                 big_ev.classify_us[big_ev.classify_us.size() / 2], big_ev.classify_us[big_ev.classify_us.size() * 99 / 100]);
     RecordProperty("held_out_accuracy", std::to_string(ev.accuracy()));
     EXPECT_GE(ev.accuracy(), 0.8);
+}
+
+// Concurrent embed() calls are combined into shared batches (engine/loaded_model.cpp): each
+// caller still gets its own vectors, in its order, with its token count; with parallel: 1 (one
+// sequence per batch) the combined results are bit-identical to calls made one at a time.
+TEST(LoadedModel, ConcurrentEmbedCallsAreCombinedAndEachGetsItsOwnVectors) {
+    const std::filesystem::path src = SWITCHYARD_SOURCE_DIR;
+    const auto model_file = src / "models" / "all-minilm-l6-v2-f16.gguf";
+    if (!std::filesystem::exists(model_file)) GTEST_SKIP() << model_file << " not present (scripts/fetch-models.sh fetches it)";
+    const std::vector<std::string> texts = {
+        "Fix the typo: teh cat sat on the mat.", "prove that 1 = 1", "Summarise the history of Rome in two sentences.",
+        "Write a Python function that reverses a linked list.", "Translate 'good morning' into French.",
+        "What is the capital of Australia?", "Classify this review as positive or negative: great phone, bad battery.",
+        "Extract every date from: the meeting moved from 3 May to 12 June 2025."};
+    for (int parallel : {8, 1}) {
+        Config cfg;
+        ModelSpec m;
+        m.name = "all-minilm-l6-v2";
+        m.file = model_file;
+        m.kind = ModelKind::embedding;
+        m.context_size = 512;
+        m.parallel = parallel;
+        cfg.models.push_back(m);
+        ModelPool pool(cfg);
+        ModelLease lease = pool.acquire(m.name);
+        std::vector<std::vector<float>> alone;
+        std::vector<int> alone_tokens;
+        for (const auto& t : texts) {
+            int n = 0;
+            alone.push_back(lease->embed({t}, n).front());
+            alone_tokens.push_back(n);
+        }
+        // 6 threads, each embedding a rotating pair of texts 10 times: calls meet and combine.
+        std::vector<std::thread> threads;
+        std::vector<std::string> failures[6];
+        for (int w = 0; w < 6; ++w)
+            threads.emplace_back([&, w] {
+                for (int r = 0; r < 10; ++r) {
+                    const std::size_t a = (w + r) % texts.size(), b = (w * 3 + r + 1) % texts.size();
+                    int n = 0;
+                    auto got = lease->embed({texts[a], texts[b]}, n);
+                    if (got.size() != 2 || n != alone_tokens[a] + alone_tokens[b]) { failures[w].push_back("size or token count"); continue; }
+                    for (auto [k, i] : {std::pair{0, a}, std::pair{1, b}}) {
+                        double dot = 0, diff = 0;
+                        for (std::size_t d = 0; d < got[k].size(); ++d) {
+                            dot += double(got[k][d]) * alone[i][d];
+                            diff = std::max(diff, std::abs(double(got[k][d]) - alone[i][d]));
+                        }
+                        if (dot < 0.99999) failures[w].push_back("not the vector of '" + texts[i] + "'");
+                        if (parallel == 1 && diff != 0) failures[w].push_back("parallel 1 changed bits of '" + texts[i] + "'");
+                    }
+                }
+            });
+        for (auto& t : threads) t.join();
+        for (auto& f : failures) EXPECT_TRUE(f.empty()) << "parallel " << parallel << ": " << f.front();
+    }
 }
 
 // Cached embeddings belong to one version of the model file: replacing or rewriting it empties

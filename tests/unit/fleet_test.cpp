@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+
 #include <map>
 
 using namespace switchyard;
@@ -66,6 +68,28 @@ TEST(FleetProvider, OnlyUpstreamFailuresBeforeOutputFailOver) {
     r.status = 502;
     r.streamed_to_client = true;
     EXPECT_FALSE(fails_over(r)) << "the client already saw part of an answer";
+}
+
+// /metrics needs no key: its endpoint labels are positions in `endpoints:`, never the URLs
+// (internal hosts), like the 502s, which name the provider and not its address.
+TEST(FleetProvider, MetricsLabelEndpointsByPositionNotUrl) {
+    asio::io_context io;
+    std::vector<std::unique_ptr<FleetProvider::Endpoint>> endpoints;
+    for (const char* url : {"http://10.1.2.3:8000/v1", "http://gpu-box.internal:8000/v1"}) {
+        RemoteProviderSpec spec;
+        spec.name = "vllm";
+        spec.base_url = url;
+        auto e = std::make_unique<FleetProvider::Endpoint>();
+        e->provider = std::make_unique<RemoteProvider>(io.get_executor(), spec);
+        endpoints.push_back(std::move(e));
+    }
+    endpoints[1]->calls = 7;
+    FleetProvider fleet("vllm", std::move(endpoints), false, 2);
+    const std::string text = fleet_metrics({&fleet});
+    EXPECT_NE(text.find("switchyard_upstream_endpoint_calls_total{provider=\"vllm\",endpoint=\"0\"} 0\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("switchyard_upstream_endpoint_calls_total{provider=\"vllm\",endpoint=\"1\"} 7\n"), std::string::npos) << text;
+    EXPECT_EQ(text.find("10.1.2.3"), std::string::npos) << text;
+    EXPECT_EQ(text.find("gpu-box"), std::string::npos) << text;
 }
 
 TEST(FleetProvider, ConversationOpeningIgnoresLaterTurns) {

@@ -4,12 +4,9 @@
 #include "providers/circuit_breaker.h"
 #include "providers/openai_stream.h"
 #include "providers/remote_provider.h"
-#include "fault_upstream_process.h"
+#include "remote_provider_fixture.h"
 
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -17,12 +14,6 @@
 #include <filesystem>
 #include <optional>
 #include <thread>
-
-#ifndef SWITCHYARD_SOURCE_DIR
-#error "SWITCHYARD_SOURCE_DIR must name the repository root (for fault_upstream.py)"
-#endif
-
-extern char** environ;
 
 namespace {
 
@@ -45,37 +36,9 @@ int free_port() {
     return a.local_endpoint().port();  // closed again on return: nothing listens there
 }
 
-class RemoteProviderTest : public ::testing::Test {
+class RemoteProviderTest : public fault_upstream::ProviderTest {
 protected:
-    static void SetUpTestSuite() { upstream_ = std::make_unique<FakeUpstream>(); }
-    static void TearDownTestSuite() { upstream_.reset(); }
-    void SetUp() override { ASSERT_GT(upstream_->port(), 0) << "fault_upstream.py did not start"; }
-
-    RemoteProviderSpec config() {
-        RemoteProviderSpec c;
-        c.name = "fault";
-        c.base_url = "http://127.0.0.1:" + std::to_string(upstream_->port()) + "/v1";
-        c.timeout = 10s;
-        c.retry_backoff = 10ms;
-        return c;
-    }
-
-    // Runs one awaitable to completion on io (bounded, so a hang fails instead of blocking).
-    ProviderResult run(asio::awaitable<ProviderResult> aw) {
-        std::optional<ProviderResult> out;
-        std::exception_ptr error;
-        asio::co_spawn(io_, std::move(aw), [&](std::exception_ptr e, ProviderResult r) {
-            error = e;
-            out = std::move(r);
-        });
-        io_.restart();
-        // Until the call is done (not until io_ runs dry: health-probe loops never do).
-        const auto deadline = Clock::now() + 30s;
-        while (!out && !error && Clock::now() < deadline) io_.run_one_for(100ms);
-        if (error) std::rethrow_exception(error);
-        EXPECT_TRUE(out.has_value()) << "call did not finish in 30 s";
-        return out.value_or(ProviderResult{});
-    }
+    RemoteProviderSpec config() { return upstream_config("fault", RemoteProviderSpec::Api::openai); }
 
     bool run_probe(RemoteProvider& p) {
         std::optional<bool> out;
@@ -91,12 +54,7 @@ protected:
             if (body.is_object() && body.value("model", "") == model) ++n;
         return n;
     }
-
-    asio::io_context io_;
-    static std::unique_ptr<FakeUpstream> upstream_;
 };
-
-std::unique_ptr<FakeUpstream> RemoteProviderTest::upstream_;
 
 // Collects what a client would have received.
 struct Collector {
