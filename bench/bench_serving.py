@@ -37,6 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+SEND_SEED = False  # --send-seed
 
 # A base model loops on this kind of prompt instead of ending, so streams usually run to max_tokens.
 DECODE_PROMPT = ("Write a very long story about a lighthouse keeper who finds a map in a bottle. "
@@ -78,15 +79,20 @@ class StreamResult:
 
 
 def stream_chat(port: int, model: str, content: str, max_tokens: int, seed: int, timeout: float = 600) -> StreamResult:
-    body = json.dumps({
+    req = {
         "model": model,
         "messages": [{"role": "user", "content": content}],
         "max_tokens": max_tokens,
         "temperature": 0,
-        "seed": seed,
         "stream": True,
         "stream_options": {"include_usage": True},
-    }).encode()
+    }
+    # Greedy needs no seed, and a seed changes what is measured: Switchyard evaluates a seeded
+    # request's whole prompt afresh (bit-exact repeatability, README "Determinism") while
+    # llama-server still reuses the cached prefix (the chat template's system part).
+    if SEND_SEED:
+        req["seed"] = seed
+    body = json.dumps(req).encode()
     r = StreamResult()
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
@@ -574,7 +580,7 @@ def report(args, bench: Bench, started: float) -> str:
                f"gpu_layers {args.gpu_layers}")
     out.append(f"- OpenMP wait policy: switchyard passive (its default); llama-server "
                f"{'libgomp default (spinning)' if args.llama_default_omp else 'passive (set by the benchmark)'}")
-    out.append(f"- greedy (temperature 0), max_tokens {args.max_tokens}; llama-server prompt cache in RAM: "
+    out.append(f"- greedy (temperature 0), {'a seed' if args.send_seed else 'no seed'} in the requests, max_tokens {args.max_tokens}; llama-server prompt cache in RAM: "
                f"{'off' if args.llama_cache_ram == 0 else str(args.llama_cache_ram) + ' MiB'}")
     out.append(f"- total benchmark time {time.perf_counter() - started:.0f} s")
     out.append("")
@@ -652,6 +658,8 @@ def parse_args(argv=None):
     p.add_argument("--gpu-layers", type=int, default=0)
     p.add_argument("--llama-cache-ram", type=int, default=0,
                    help="llama-server --cache-ram MiB (default 0: off, as Switchyard has no host-RAM prompt cache)")
+    p.add_argument("--send-seed", action="store_true",
+                   help="send a seed with every request (Switchyard then reuses no cached prompt prefix; llama-server does)")
     p.add_argument("--llama-default-omp", action="store_true",
                    help="run llama-server with libgomp's default (spinning) wait policy instead of Switchyard's passive one")
     p.add_argument("--max-tokens", type=int, help="completion tokens per stream (default 256, quick 32)")
@@ -686,7 +694,9 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    global SEND_SEED
     args = parse_args(argv)
+    SEND_SEED = args.send_seed
     args.load_at_start = os.getloadavg()[0]
     started = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="switchyard-bench-"))

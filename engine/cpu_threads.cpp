@@ -14,7 +14,13 @@ void apply_default_omp_wait_policy(char** argv) {
     if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
     // Set before the exec, so the new image (and anything it starts) sees it; it also stops a loop.
     if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0) return;
-    execv("/proc/self/exe", argv);
+    // Exec the file itself, not the /proc/self/exe link: the process name (ps, top, pkill) comes
+    // from the path's last component and would become "exe".
+    char path[4096];
+    const ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0) return;
+    path[n] = '\0';
+    execv(path, argv);
     // No /proc (or exec refused): carry on; libgomp keeps its spinning default in this process.
 #else
     (void)argv;

@@ -274,9 +274,11 @@ bool Scheduler::step() {
         if (sp->busy() && !sp->generating) prompting.push_back(sp.get());
     auto remaining = [](const Slot* s) { return s->job->prompt.tokens.size() - s->prompt_pos; };
     std::stable_sort(prompting.begin(), prompting.end(), [&](const Slot* a, const Slot* b) { return remaining(a) < remaining(b); });
+    // A GPU evaluates a bigger batch in about the same time, so there prompts keep filling it.
+    const std::size_t coalesce = spec_.gpu_layers > 0 ? static_cast<std::size_t>(n_batch_) : kPromptCoalesceTokens;
     for (std::size_t i = 0; i < prompting.size(); ++i) {
         Slot& s = *prompting[i];
-        if (i > 0 && batch_.n_tokens + remaining(&s) > kPromptCoalesceTokens) break;
+        if (i > 0 && batch_.n_tokens + remaining(&s) > coalesce) break;
         const auto& prompt = s.job->prompt.tokens;
         while (s.prompt_pos < prompt.size() && batch_.n_tokens < n_batch_) {
             bool last = s.prompt_pos + 1 == prompt.size();

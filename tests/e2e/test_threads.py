@@ -3,7 +3,7 @@ stalling under outside load (engine/cpu_threads.h). libgomp reads it when the pr
 so switchyard re-executes itself with OMP_WAIT_POLICY=passive unless the user set a policy."""
 from pathlib import Path
 
-from conftest import CHAT_MODEL, chat_model_yaml, config_yaml
+from conftest import BINARY, CHAT_MODEL, chat_model_yaml, config_yaml
 
 
 def environ_of(pid: int) -> dict[str, str]:
@@ -19,6 +19,8 @@ def test_default_is_passive_wait_policy_with_every_core(start_server, monkeypatc
     env = environ_of(srv.proc.pid)
     assert env.get("OMP_WAIT_POLICY") == "passive"
     assert "GOMP_SPINCOUNT" not in env
+    # Re-executed as its own file, so ps and top still show its name (not "exe").
+    assert Path(f"/proc/{srv.proc.pid}/comm").read_text().strip() == BINARY.name[:15]
     r = srv.client().chat.completions.create(model=CHAT_MODEL, max_tokens=4, temperature=0,
                                              messages=[{"role": "user", "content": "Say hi."}])
     assert r.usage.completion_tokens >= 1
