@@ -27,7 +27,8 @@ void apply_default_omp_wait_policy(char** argv) {
 #endif
 }
 
-int default_model_threads() {
+int default_model_threads(unsigned long long weight_bytes) {
+    if (weight_bytes < kSmallModelBytes) return 1;
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     // Every core only where waiting threads sleep. A program that embeds the engine without the
     // re-exec (the C API's users, the unit tests) keeps libgomp's spinning barrier, and there one

@@ -16,8 +16,13 @@ namespace switchyard {
 // re-exec is not possible (then the process runs on with libgomp's default).
 void apply_default_omp_wait_policy(char** argv);
 
-// CPU threads for a model whose config leaves `threads` unset: every core when this process
-// runs with a passive wait policy (the switchyard program does), else every core but one.
-int default_model_threads();
+// CPU threads for a model whose config leaves `threads` unset, given its weights' size. A small
+// model's ops are too short to split: the barrier after each costs more than the second thread
+// saves (2 cores: SmolLM2-135M 103 tok/s on 1 thread vs 38-74 on 2; Gemma 3 270M 73 vs 24-44),
+// so models under kSmallModelBytes get one thread. Larger ones get every core when this process
+// runs with a passive wait policy (the switchyard program does; Qwen 1.5B: 22.5 vs 10.1 tok/s),
+// else every core but one, so that outside load cannot stall a spinning team.
+int default_model_threads(unsigned long long weight_bytes);
+constexpr unsigned long long kSmallModelBytes = 512ull << 20;
 
 }  // namespace switchyard

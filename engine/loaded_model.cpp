@@ -67,10 +67,10 @@ std::shared_ptr<LoadedModel> LoadedModel::load(const ModelSpec& spec) {
 
     const bool embedding = spec.kind == ModelKind::embedding;
     auto cp = llama_context_default_params();
-    // Default: every core. The threads meet at a barrier after each op; with libgomp's passive
-    // wait policy (engine/cpu_threads.h, set by main()) a thread that waits sleeps instead of
-    // spinning, so other load on the machine slows decoding in proportion instead of stalling it.
-    int threads = spec.threads > 0 ? spec.threads : default_model_threads();
+    // Default (engine/cpu_threads.h): one thread for a small model, every core for a larger one
+    // when libgomp waits passively (set by main()), so that other load on the machine slows
+    // decoding in proportion instead of stalling it at every op's barrier.
+    int threads = spec.threads > 0 ? spec.threads : default_model_threads(llama_model_size(lm->model_));
     cp.n_threads = threads;
     lm->threads_ = lm->embed_threads_ = threads;
     cp.n_threads_batch = threads;

@@ -11,10 +11,10 @@ def environ_of(pid: int) -> dict[str, str]:
     return dict(kv.split("=", 1) for kv in raw.decode(errors="replace").split("\0") if "=" in kv)
 
 
-def test_default_is_passive_wait_policy_with_every_core(start_server, monkeypatch):
+def test_default_is_a_passive_wait_policy(start_server, monkeypatch):
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
     monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
-    srv = start_server(config_yaml(chat_model_yaml(threads=0)))   # threads unset: every core
+    srv = start_server(config_yaml(chat_model_yaml(threads=0)))   # threads unset: the default
     # The environment the running image started with (what libgomp read), in the same process.
     env = environ_of(srv.proc.pid)
     assert env.get("OMP_WAIT_POLICY") == "passive"
