@@ -260,7 +260,11 @@ int main(int argc, char** argv) {
             auto model = router::LearnedRouterModel::load(router_path);
             Config cfg = load_config(config);
             ModelPool pool(cfg);
-            auto embed = router::pool_embedder(pool, model.embed_model);
+            // A hashed-n-gram router needs no model: its "embedding" is computed inside predict.
+            router::Embedder embed = model.needs_embedding() ? router::pool_embedder(pool, model.embed_model)
+                                                              : router::Embedder([](const std::vector<std::string>& t) {
+                                                                    return std::vector<std::vector<float>>(t.size());
+                                                                });
             embed({"warm up"});  // the first call loads the model
             std::vector<std::string> texts;
             for (const auto& c : eval::read_dataset(dataset))

@@ -50,6 +50,7 @@ struct RouterFitOptions {
     double max_large_share = -1;
     int folds = 5;                       // cross-validation folds (decay and threshold)
     double l2 = 0;                       // weight decay; 0 = the best of a few by cross-validation
+    std::string features = "auto";       // embedding | hashed | auto (the better by cross-validation)
     double good_score = 1.0;             // absolute label: cheap score >= this
     std::string label = "auto";          // relative | absolute | auto
     std::string embed_model;

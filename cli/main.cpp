@@ -143,6 +143,8 @@ int main(int argc, char** argv) {
     rfit->add_option("--target-quality", fitopt.target_quality, "Keep this fraction of always-large quality (out-of-fold, e.g. 0.97)");
     rfit->add_option("--max-large-share", fitopt.max_large_share, "Send at most this share of prompts to the larger tier (out-of-fold)");
     rfit->add_option("--folds", fitopt.folds, "Cross-validation folds: out-of-fold probabilities choose the weight decay and the threshold")->capture_default_str();
+    rfit->add_option("--features", fitopt.features, "Router input: the prompt's embedding, its hashed word n-grams (no model), or auto (the better by cross-validated AUC)")
+        ->check(CLI::IsMember({"auto", "embedding", "hashed"}))->capture_default_str();
     rfit->add_option("--l2", fitopt.l2, "Weight decay (default: the best of 0.1 ... 0.00001 by cross-validated AUC)");
     rfit->add_option("--label", fitopt.label, "relative (cheap score >= large score), absolute (cheap score >= --good-score) or auto")
         ->check(CLI::IsMember({"auto", "relative", "absolute"}))->capture_default_str();

@@ -208,54 +208,75 @@ int cmd_router_fit(const CommonOptions& common, const RouterFitOptions& o) {
                     "cross-validation: %d folds over %zu rows\n",
                     usable.size(), small.c_str(), missing_prompt.size(), label.c_str(), pos, small.c_str(), folds, n_val);
 
-        const ModelSpec& em = embedding_model(cfg, o.embed_model);
-        ModelPool pool(cfg);
-        auto embed = router::pool_embedder(pool, em.name);
-        const auto t0 = Clock::now();
-        std::vector<router::TrainingExample> examples;
-        for (std::size_t i = 0; i < usable.size(); i += router::kEmbedBatch) {
-            std::vector<std::string> batch;
-            for (std::size_t k = i; k < std::min(usable.size(), i + router::kEmbedBatch); ++k) batch.push_back(usable[k]->prompt);
-            auto vecs = embed(batch);
-            for (std::size_t k = 0; k < vecs.size(); ++k) examples.push_back({std::move(vecs[k]), usable[i + k]->prompt, cheap_ok(*usable[i + k])});
+        // Inputs: the prompt's sentence embedding and/or its hashed word n-grams (no model; a
+        // decision in microseconds). --features auto cross-validates both and keeps the better.
+        bool has_embedding_model = !o.embed_model.empty();
+        for (const auto& m : cfg.models) has_embedding_model |= m.kind == ModelKind::embedding;
+        // auto without an embedding model configured: the hashed n-grams alone.
+        const bool want_embedding = o.features == "embedding" || (o.features == "auto" && has_embedding_model);
+        const bool want_hashed = o.features != "embedding";
+        std::map<std::string, std::vector<router::TrainingExample>> inputs;
+        std::string embed_name;
+        double embed_s = 0;
+        if (want_embedding) {
+            const ModelSpec& em = embedding_model(cfg, o.embed_model);
+            embed_name = em.name;
+            ModelPool pool(cfg);
+            auto embed = router::pool_embedder(pool, em.name);
+            const auto t0 = Clock::now();
+            auto& ex = inputs["embedding"];
+            for (std::size_t i = 0; i < usable.size(); i += router::kEmbedBatch) {
+                std::vector<std::string> batch;
+                for (std::size_t k = i; k < std::min(usable.size(), i + router::kEmbedBatch); ++k) batch.push_back(usable[k]->prompt);
+                auto vecs = embed(batch);
+                for (std::size_t k = 0; k < vecs.size(); ++k) ex.push_back({std::move(vecs[k]), usable[i + k]->prompt, cheap_ok(*usable[i + k])});
+            }
+            embed_s = std::chrono::duration<double>(Clock::now() - t0).count();
         }
-        const double embed_s = std::chrono::duration<double>(Clock::now() - t0).count();
+        if (want_hashed) {
+            auto& ex = inputs["hashed_ngrams"];
+            for (const auto* r : usable) ex.push_back({router::hashed_ngrams(r->prompt, router::kHashedNgramDims), r->prompt, cheap_ok(*r)});
+        }
 
         const auto t1 = Clock::now();
-        // Candidate decays: strong (close to the label's priors) to weak (the embedding's detail);
-        // with a few hundred rows and 392 inputs which one generalises is an empirical question.
+        // Candidate decays: strong (close to the label's priors) to weak (the input's detail);
+        // with a few hundred rows and hundreds of inputs which one generalises is an empirical question.
         const std::vector<float> decays = o.l2 > 0 ? std::vector<float>{static_cast<float>(o.l2)} : std::vector<float>{1e-1f, 1e-2f, 1e-3f, 1e-4f, 1e-5f};
         std::vector<float> best_p;
         float best_l2 = decays.front();
+        std::string best_input;
         double best_auc = -2;
         json tried = json::array();
         std::vector<bool> vl;
-        for (std::size_t i = 0; i < usable.size(); ++i) if (fold[i] >= 0) vl.push_back(examples[i].cheap_ok);
-        for (float l2 : decays) {
-            router::FitOptions fo;
-            fo.l2 = l2;
-            std::vector<float> oof(usable.size(), 0.0f);
-            for (int f = 0; f < folds; ++f) {
-                std::vector<router::TrainingExample> part;
-                for (std::size_t i = 0; i < usable.size(); ++i) if (fold[i] != f) part.push_back(examples[i]);
-                bool both = false;
-                for (const auto& e : part) both |= e.cheap_ok != part.front().cheap_ok;
-                if (!both) throw std::runtime_error("a cross-validation fold has one label only; give more outcomes or fewer --folds");
-                const auto m = router::fit_logistic(part, fo);
-                for (std::size_t i = 0; i < usable.size(); ++i)
-                    if (fold[i] == f) oof[i] = m.predict(examples[i].embedding, examples[i].prompt);
+        for (std::size_t i = 0; i < usable.size(); ++i) if (fold[i] >= 0) vl.push_back(cheap_ok(*usable[i]));
+        for (const auto& [input, examples] : inputs) {
+            for (float l2 : decays) {
+                router::FitOptions fo;
+                fo.l2 = l2;
+                std::vector<float> oof(usable.size(), 0.0f);
+                for (int f = 0; f < folds; ++f) {
+                    std::vector<router::TrainingExample> part;
+                    for (std::size_t i = 0; i < usable.size(); ++i) if (fold[i] != f) part.push_back(examples[i]);
+                    bool both = false;
+                    for (const auto& e : part) both |= e.cheap_ok != part.front().cheap_ok;
+                    if (!both) throw std::runtime_error("a cross-validation fold has one label only; give more outcomes or fewer --folds");
+                    const auto m = router::fit_logistic(part, fo);   // input "embedding": predicts on the vector given
+                    for (std::size_t i = 0; i < usable.size(); ++i)
+                        if (fold[i] == f) oof[i] = m.predict(examples[i].embedding, examples[i].prompt);
+                }
+                std::vector<float> vp;
+                for (std::size_t i = 0; i < usable.size(); ++i) if (fold[i] >= 0) vp.push_back(oof[i]);
+                const double auc = router::roc_auc(vp, vl);
+                tried.push_back({{"input", input}, {"l2", l2}, {"cv_auc", auc}});
+                if (auc > best_auc + 1e-9) { best_auc = auc; best_l2 = l2; best_input = input; best_p = std::move(oof); }
             }
-            std::vector<float> vp;
-            for (std::size_t i = 0; i < usable.size(); ++i) if (fold[i] >= 0) vp.push_back(oof[i]);
-            const double auc = router::roc_auc(vp, vl);
-            tried.push_back({{"l2", l2}, {"cv_auc", auc}});
-            if (auc > best_auc + 1e-9) { best_auc = auc; best_l2 = l2; best_p = std::move(oof); }
         }
         router::FitOptions fo;
         fo.l2 = best_l2;
-        auto model = router::fit_logistic(examples, fo);
+        auto model = router::fit_logistic(inputs.at(best_input), fo);
         const double fit_s = std::chrono::duration<double>(Clock::now() - t1).count();
-        model.embed_model = em.name;
+        model.input = best_input;
+        model.embed_model = best_input == "embedding" ? embed_name : "";
         model.small = small;
         model.large = large;
 
@@ -276,13 +297,15 @@ int cmd_router_fit(const CommonOptions& common, const RouterFitOptions& o) {
         json target = o.target_quality >= 0 ? json{{"target_quality", o.target_quality}} : json{{"max_large_share", o.max_large_share}};
         // val_*: measured on the out-of-fold probabilities of the rows that judge a threshold.
         model.info = {{"target", target}, {"target_met", choice.met}, {"label", label}, {"good_score", o.good_score},
-                      {"train_rows", usable.size()}, {"train_small_ok", pos}, {"cv_folds", folds}, {"l2", best_l2}, {"l2_tried", tried},
+                      {"train_rows", usable.size()}, {"train_small_ok", pos}, {"cv_folds", folds}, {"input", best_input}, {"l2", best_l2}, {"tried", tried},
                       {"val_rows", n_val}, {"val_auc", auc},
                       {"val_large_share", choice.large_share}, {"sources", sources}, {"from_log_rows", log_rows}};
         if (choice.quality >= 0)
             model.info.update({{"val_quality", choice.quality}, {"val_large_quality", choice.large_quality}, {"val_quality_fraction", choice.quality_fraction}});
         model.save(o.out);
-        std::printf("embedded %zu prompts with %s in %.1f s; cross-validated %zu decays and fitted in %.2f s (l2 %g)\n", usable.size(), em.name.c_str(), embed_s, decays.size(), fit_s, double(best_l2));
+        if (want_embedding) std::printf("embedded %zu prompts with %s in %.1f s; ", usable.size(), embed_name.c_str(), embed_s);
+        std::printf("cross-validated %zu inputs x %zu decays and fitted in %.2f s: input %s, l2 %g\n", inputs.size(), decays.size(), fit_s,
+                    best_input.c_str(), double(best_l2));
         std::printf("validation (out-of-fold): AUC %.3f; threshold %.3f -> large-tier share %.1f%%", auc, choice.threshold, 100 * choice.large_share);
         if (choice.quality >= 0)
             std::printf(", quality %.3f vs always-large %.3f (%.1f%%)", choice.quality, choice.large_quality, 100 * choice.quality_fraction);

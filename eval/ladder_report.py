@@ -42,8 +42,10 @@ def load_records(paths, by=None):
 
 # The learned routers compared: (route in CONFIG, label). The first is the shipped one: random
 # routing is matched to its large share.
-LEARNED = [("learned90", "learned router (shipped: cross-validated, target_quality 0.90)"),
-           ("learned", "learned router (cross-validated, target_quality 0.97)"),
+LEARNED = [("learned90", "learned router (shipped: cross-validated, hashed n-grams, target_quality 0.90)"),
+           ("learned", "learned router (cross-validated, hashed n-grams, target_quality 0.97)"),
+           ("emb90", "learned router (cross-validated, embedding, target_quality 0.90)"),
+           ("emb97", "learned router (cross-validated, embedding, target_quality 0.97)"),
            ("holdout90", "learned router (before: hold-out fit, target_quality 0.90)"),
            ("holdout97", "learned router (before: hold-out fit, target_quality 0.97)")]
 # Fitted on the constrained SmolLM2's train outcomes: scored with the constrained answers (--constrained).
@@ -86,7 +88,7 @@ def short(name):
         return "class x difficulty " + name.rsplit(" ", 1)[1].rstrip(")")
     if name.startswith("learned router"):
         inner = name.split("(", 1)[1].rstrip(")")
-        kind = "cv" if "cross-validated" in inner else "hold-out"
+        kind = ("cv emb" if "embedding" in inner else "cv") if "cross-validated" in inner else "hold-out"
         return "learned " + ("c " if "constrained" in name else "") + kind + " " + inner.rsplit(" ", 1)[1]
     return name.split(" (")[0]
 

@@ -46,11 +46,57 @@ std::vector<float> cheap_features(const std::string& prompt) {
             std::min(20.0f, float(lines)), code, std::min(5.0f, float(questions)), std::min(20.0f, float(operators)), json_words};
 }
 
+std::vector<float> hashed_ngrams(const std::string& prompt, int dims) {
+    std::vector<std::string> words;
+    std::string cur;
+    enum { none, letters, digits } kind = none;
+    auto flush = [&] {
+        if (kind == digits) cur = "<num" + std::to_string(std::min<std::size_t>(cur.size(), 4)) + ">";
+        if (!cur.empty()) words.push_back(cur);
+        cur.clear();
+        kind = none;
+    };
+    for (unsigned char ch : prompt) {
+        // Bytes of multi-byte UTF-8 characters count as letters, so non-ASCII words stay words.
+        const bool letter = std::isalpha(ch) || ch >= 0x80, digit = std::isdigit(ch) != 0;
+        if (letter || digit) {
+            if ((letter && kind == digits) || (digit && kind == letters)) flush();
+            kind = letter ? letters : digits;
+            cur += static_cast<char>(letter && ch < 0x80 ? std::tolower(ch) : ch);
+        } else {
+            flush();
+            if (!std::isspace(ch)) words.emplace_back(1, static_cast<char>(ch));
+        }
+    }
+    flush();
+    std::vector<float> v(static_cast<std::size_t>(dims), 0.0f);
+    auto add = [&](const std::string& g) {
+        std::uint64_t h = 1469598103934665603ull;
+        for (unsigned char c : g) { h ^= c; h *= 1099511628211ull; }
+        v[h % static_cast<std::uint64_t>(dims)] += 1.0f;
+    };
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        add(words[i]);
+        if (i + 1 < words.size()) add(words[i] + " " + words[i + 1]);
+    }
+    double norm = 0;
+    for (float x : v) norm += double(x) * x;
+    if (norm > 0) for (auto& x : v) x = static_cast<float>(x / std::sqrt(norm));
+    return v;
+}
+
+std::vector<float> LearnedRouterModel::input_vector(const std::vector<float>& embedding, const std::string& prompt) const {
+    if (!needs_embedding()) return hashed_ngrams(prompt, dims);
+    return embedding;
+}
+
 float LearnedRouterModel::predict(const std::vector<float>& embedding, const std::string& prompt) const {
-    if (static_cast<int>(embedding.size()) != dims)
-        throw LearnedRouterError("embedding has " + std::to_string(embedding.size()) + " values, the router expects " + std::to_string(dims));
+    const std::vector<float> hashed = needs_embedding() ? std::vector<float>{} : hashed_ngrams(prompt, dims);
+    const std::vector<float>& x = needs_embedding() ? embedding : hashed;
+    if (static_cast<int>(x.size()) != dims)
+        throw LearnedRouterError("embedding has " + std::to_string(x.size()) + " values, the router expects " + std::to_string(dims));
     double z = bias;
-    for (int i = 0; i < dims; ++i) z += double(weights[i]) * embedding[i];
+    for (int i = 0; i < dims; ++i) z += double(weights[i]) * x[i];
     const auto f = cheap_features(prompt);
     for (std::size_t j = 0; j < f.size() && dims + j < weights.size(); ++j)
         z += double(weights[dims + j]) * (f[j] - feature_mean[j]) / feature_scale[j];
@@ -58,7 +104,7 @@ float LearnedRouterModel::predict(const std::vector<float>& embedding, const std
 }
 
 void LearnedRouterModel::save(const std::filesystem::path& path) const {
-    json j = {{"format", kFormat}, {"version", 1}, {"embed_model", embed_model}, {"dims", dims},
+    json j = {{"format", kFormat}, {"version", 1}, {"input", input}, {"embed_model", embed_model}, {"dims", dims},
               {"features", feature_names}, {"feature_mean", feature_mean}, {"feature_scale", feature_scale},
               {"weights", weights}, {"bias", bias}, {"threshold", threshold}, {"small", small}, {"large", large},
               {"info", info}};
@@ -91,6 +137,7 @@ LearnedRouterModel LearnedRouterModel::load(const std::filesystem::path& path) {
     if (j.value("version", 0) != 1) throw LearnedRouterError(where + ": unsupported version " + j.value("version", json()).dump());
     LearnedRouterModel m;
     try {
+        m.input = j.value("input", "embedding");
         m.embed_model = j.at("embed_model").get<std::string>();
         m.dims = j.at("dims").get<int>();
         m.feature_names = j.at("features").get<std::vector<std::string>>();
@@ -105,6 +152,8 @@ LearnedRouterModel LearnedRouterModel::load(const std::filesystem::path& path) {
     } catch (const std::exception& e) {
         throw LearnedRouterError(where + ": " + e.what());
     }
+    if (m.input != "embedding" && m.input != "hashed_ngrams")
+        throw LearnedRouterError(where + ": unknown input '" + m.input + "' (embedding or hashed_ngrams)");
     if (m.feature_names != cheap_feature_names())
         throw LearnedRouterError(where + ": its cheap features differ from this build's; refit with `switchyard router fit`");
     if (m.dims <= 0 || m.weights.size() != m.dims + m.feature_names.size() || m.feature_mean.size() != m.feature_names.size() ||
@@ -264,6 +313,7 @@ RouteLearnedRouter::RouteLearnedRouter(const RouteSpec& route, const Config& con
     large_ = spec.large.empty() ? route.tiers.size() - 1 : index(spec.large, route.tiers.size() - 1);
     small_name_ = route.tiers[small_].name;
     large_name_ = route.tiers[large_].name;
+    if (!model_.needs_embedding()) return;
     const ModelSpec* m = config.find_model(model_.embed_model);
     if (!m) throw LearnedRouterError(where + "the router was fitted with embedding model '" + model_.embed_model + "', which is not configured");
     if (m->kind != ModelKind::embedding) throw LearnedRouterError(where + "'" + model_.embed_model + "' is not an embedding model");

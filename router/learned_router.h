@@ -1,6 +1,7 @@
 // A router learned from outcomes (RouteLLM / RouterBench style, from the user's own data): a
-// logistic regression over the prompt's sentence embedding plus a few cheap text features
-// predicts P(the cheaper tier's answer is good enough | prompt). A route sends the request to
+// logistic regression over the prompt's sentence embedding (or, input "hashed_ngrams", hashed
+// word uni- and bigrams: no model, microseconds) plus a few cheap text features predicts
+// P(the cheaper tier's answer is good enough | prompt). A route sends the request to
 // its cheaper tier when that probability reaches the threshold, else to its larger tier.
 //
 // Why logistic regression: with a few hundred labelled prompts a linear model on a good
@@ -38,9 +39,16 @@ struct LearnedRouterError : std::runtime_error {
 std::vector<float> cheap_features(const std::string& prompt);
 const std::vector<std::string>& cheap_feature_names();
 
+// The "hashed_ngrams" input: lower-cased words, digit runs as <numN> (N = length, capped at 4)
+// and punctuation marks, as unigrams and adjacent bigrams, FNV-1a hashed into `dims` buckets,
+// counted and L2-normalised (the same scale as a sentence embedding).
+std::vector<float> hashed_ngrams(const std::string& prompt, int dims);
+inline constexpr int kHashedNgramDims = 1024;
+
 struct LearnedRouterModel {
-    std::string embed_model;                 // the embedding model the vectors came from
-    int dims = 0;                            // embedding size
+    std::string input = "embedding";         // "embedding" (embed_model's vectors) or "hashed_ngrams"
+    std::string embed_model;                 // the embedding model the vectors came from ("" for hashed_ngrams)
+    int dims = 0;                            // embedding size (or hash buckets)
     std::vector<std::string> feature_names;  // cheap features, after the embedding
     std::vector<float> feature_mean, feature_scale;  // standardisation of the cheap features
     std::vector<float> weights;              // dims + cheap features
@@ -49,10 +57,14 @@ struct LearnedRouterModel {
     std::string small, large;                // outcome-table names of the two models it was fitted on
     nlohmann::json info;                     // how it was fitted: target, validation numbers (for people)
 
-    // P(the cheaper tier is good enough) for an L2-normalised embedding of text_for_embedding(prompt).
+    bool needs_embedding() const { return input == "embedding"; }
+    // The vector the weights apply to: the given embedding, or the prompt's hashed n-grams.
+    std::vector<float> input_vector(const std::vector<float>& embedding, const std::string& prompt) const;
+    // P(the cheaper tier is good enough) for an L2-normalised embedding of text_for_embedding(prompt)
+    // (ignored, and may be empty, when the input is hashed_ngrams).
     float predict(const std::vector<float>& embedding, const std::string& prompt) const;
 
-    // JSON {"format": "switchyard-learned-router", "version": 1, ...}. Throws LearnedRouterError.
+    // JSON {"format": "switchyard-learned-router", "version": 1, "input": ..., ...}. Throws LearnedRouterError.
     void save(const std::filesystem::path& path) const;
     static LearnedRouterModel load(const std::filesystem::path& path);
 };
@@ -104,7 +116,7 @@ class RouteLearnedRouter {
 public:
     // Throws LearnedRouterError: unreadable file, unknown embedding model or not an embedding model.
     RouteLearnedRouter(const RouteSpec& route, const Config& config);
-    const std::string& embed_model() const { return model_.embed_model; }
+    const std::string& embed_model() const { return model_.embed_model; }   // "" when no embedding is needed
     const LearnedRouterModel& model() const { return model_; }
     struct Pick {
         std::size_t tier = 0;

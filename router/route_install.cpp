@@ -18,7 +18,7 @@ void Router::install_route(const RouteSpec& route, const Config& config) {
     std::optional<Learned> learned;
     if (route.learned && pool_) {
         auto lr = std::make_unique<RouteLearnedRouter>(route, config);
-        auto embed = pool_embedder(*pool_, lr->embed_model());
+        auto embed = lr->model().needs_embedding() ? pool_embedder(*pool_, lr->embed_model()) : Embedder{};
         learned = Learned{std::move(lr), std::move(embed)};
     }
     if (route.classifier && pool_) {

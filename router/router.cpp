@@ -91,7 +91,7 @@ Router::Router(const Config& config, std::unique_ptr<providers::Provider> local,
         for (const auto& alias : r.aliases) policies_[alias] = std::make_unique<RoutePolicy>(r);  // same route, other name
         if (r.learned && pool) {
             auto lr = std::make_unique<RouteLearnedRouter>(r, config);
-            auto embed = pool_embedder(*pool, lr->embed_model());
+            auto embed = lr->model().needs_embedding() ? pool_embedder(*pool, lr->embed_model()) : Embedder{};
             learned_[r.name] = Learned{std::move(lr), std::move(embed)};
         }
         if (r.classifier && pool) {
@@ -117,7 +117,7 @@ bool Router::route_by_model(const std::string& route, const RequestFeatures& f, 
         embed_model = it->second.router->embed_model();
     }
     try {
-        const auto vec = embed({f.prompt}).front();
+        const auto vec = embed ? embed({f.prompt}).front() : std::vector<float>{};   // hashed n-grams: no model
         std::shared_lock lock(routes_mu_);
         auto it = learned_.find(route);
         if (it == learned_.end() || it->second.router->embed_model() != embed_model) return false;
@@ -274,7 +274,8 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
     bool embeds = false;   // a classifier or a learned router embeds the prompt (blocking work)
     {
         std::shared_lock lock(routes_mu_);
-        embeds = classifiers_.count(route.name) > 0 || learned_.count(route.name) > 0;
+        auto it = learned_.find(route.name);
+        embeds = classifiers_.count(route.name) > 0 || (it != learned_.end() && it->second.embed);
     }
     if (blocking_ && !out.direct && embeds) {
         auto job = [&] { classify(route.name, f, d); return true; };  // embedding blocks: off the I/O thread

@@ -197,6 +197,17 @@ class ServerProcess:
                 return float(line.rsplit(" ", 1)[1])
         return None
 
+    def wait_log(self, pred, count: int = 1, timeout: float = 10) -> list[dict]:
+        """Access-log entries matching pred, once at least `count` of them are there (the server writes
+        its access log in batches, a few ms after each response)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._log_lock:
+                found = [e for e in self.access_log if pred(e)]
+            if len(found) >= count or time.monotonic() >= deadline:
+                return found
+            time.sleep(0.02)
+
     def log_entry(self, request_id: str, timeout: float = 10) -> dict:
         """The access-log line of one request (they are written when the request ends)."""
         deadline = time.monotonic() + timeout

@@ -69,8 +69,8 @@ def gw(gateway):
     return gateway.client()
 
 
-def upstream_messages_calls(upstream) -> list[dict]:
-    return [e for e in upstream.access_log if e.get("route") == "/v1/messages"]
+def upstream_messages_calls(upstream, at_least: int = 0) -> list[dict]:
+    return upstream.wait_log(lambda e: e.get("route") == "/v1/messages", count=at_least)
 
 
 def test_chat_through_an_anthropic_tier_matches_the_upstream_model(gateway, upstream, gw):
@@ -79,7 +79,7 @@ def test_chat_through_an_anthropic_tier_matches_the_upstream_model(gateway, upst
     r = raw.parse()
     assert raw.headers["x-switchyard-tier"] == "large"
     # The upstream saw a Messages request (not chat completions), authenticated by x-api-key.
-    calls = upstream_messages_calls(upstream)
+    calls = upstream_messages_calls(upstream, before + 1)
     assert len(calls) == before + 1 and calls[-1]["status"] == 200
     # The same prompt sent to the upstream model directly: the same greedy answer and token counts,
     # so the translation there and back lost nothing.

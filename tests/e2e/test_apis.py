@@ -374,7 +374,7 @@ def test_mcp_client_calls_a_route_as_a_tool(apis):
     assert large.structured_content["tier"] == "large", "the route's rules apply"
     assert bad.is_error and "unknown argument 'colour'" in bad.content[0].text
     # The call is in the log like any routed request.
-    entry = [e for e in apis.access_log if e.get("mcp_method") == "tools/call" and e.get("tier") == "large"][-1]
+    entry = apis.wait_log(lambda e: e.get("mcp_method") == "tools/call" and e.get("tier") == "large")[-1]
     assert entry["route_name"] == "auto" and entry["completion_tokens"] > 0
 
 

@@ -110,7 +110,7 @@ def test_down_ratings_bump_a_class_one_tier_up_and_reset_undoes_it(gateway):
     raw = c.chat.completions.with_raw_response.create(model="auto", messages=msgs("rewrite this"), max_tokens=4,
                                                       metadata={"task": "rewrite"})
     assert raw.headers["x-switchyard-tier"] == "large"
-    assert any(l.get("event") == "tier_bump" and l["class"] == "rewrite" for l in gateway.access_log)
+    assert gateway.wait_log(lambda l: l.get("event") == "tier_bump" and l["class"] == "rewrite")
 
     # A restarted server (same config, same SQLite log) comes back with the bump.
     again = ServerProcess(gateway.config_path)

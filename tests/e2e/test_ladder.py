@@ -132,11 +132,15 @@ def test_fit_writes_a_router_file_that_a_route_loads(fit_config, tmp_path, start
     assert p.returncode == 0, p.stderr
     assert "validation (out-of-fold): AUC" in p.stdout and "wrote" in p.stdout
     saved = json.loads(out.read_text())
-    # The decay was chosen by cross-validation among the candidates, and the easy/hard signal is learnable.
-    assert saved["info"]["cv_folds"] == 5 and len(saved["info"]["l2_tried"]) == 5
-    assert saved["info"]["l2"] in [t["l2"] for t in saved["info"]["l2_tried"]]
-    assert saved["info"]["val_auc"] == max(t["cv_auc"] for t in saved["info"]["l2_tried"]) and saved["info"]["val_auc"] > 0.7
-    assert saved["format"] == "switchyard-learned-router" and saved["dims"] == 384
+    # The input (embedding or hashed n-grams) and the decay were chosen by cross-validation among
+    # the candidates, and the easy/hard signal is learnable.
+    tried = saved["info"]["tried"]
+    assert saved["info"]["cv_folds"] == 5 and len(tried) == 10 and {t["input"] for t in tried} == {"embedding", "hashed_ngrams"}
+    assert (saved["info"]["input"], saved["info"]["l2"]) in [(t["input"], t["l2"]) for t in tried]
+    assert saved["info"]["val_auc"] == max(t["cv_auc"] for t in tried) and saved["info"]["val_auc"] > 0.7
+    assert saved["format"] == "switchyard-learned-router" and saved["input"] == saved["info"]["input"]
+    assert saved["dims"] == (384 if saved["input"] == "embedding" else 1024)
+    assert saved["embed_model"] == ("all-minilm-l6-v2" if saved["input"] == "embedding" else "")
     assert saved["small"] == "tiny" and saved["large"] == "big"
     assert saved["info"]["val_large_share"] <= 0.5
     cfg = tmp_path / "serve.yaml"
@@ -150,6 +154,33 @@ def test_fit_writes_a_router_file_that_a_route_loads(fit_config, tmp_path, start
     assert status == 200, body
     step = next(s for s in json.loads(body)["trace"] if s["step"] == "learned_router")
     assert step["threshold"] == pytest.approx(saved["threshold"], abs=1e-6)
+    srv.stop(timeout=20)
+
+
+def test_a_hashed_ngram_router_needs_no_embedding_model(fit_config, tmp_path, start_server):
+    table = small_table(tmp_path / "outcomes.jsonl")
+    out = tmp_path / "h.router.json"
+    p = fit(fit_config, "--outcomes", str(table), "--dataset", str(LADDER_TRAIN), "--features", "hashed",
+            "--target-quality", "0.9", "-o", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "embedded" not in p.stdout and "input hashed_ngrams" in p.stdout, p.stdout
+    saved = json.loads(out.read_text())
+    assert saved["input"] == "hashed_ngrams" and saved["embed_model"] == "" and saved["info"]["val_auc"] > 0.7
+    # Served by a config with no embedding model at all.
+    no_embed = "".join(line + "\n" for line in fit_config.read_text().splitlines() if "kind: embedding" not in line)
+    srv = start_server(no_embed + (
+        "routes:\n"
+        "  - name: hashed\n"
+        "    tiers: [{name: small, model: smollm2-135m}, {name: large, model: qwen2.5-1.5b}]\n"
+        f"    router: {{file: {_yaml_str(out)}}}\n"))
+    easy = json.loads(LADDER_TRAIN.read_text().splitlines()[0])["prompt"]
+    hard = json.loads(LADDER_TRAIN.read_text().splitlines()[1])["prompt"]
+    steps = {}
+    for name, prompt in (("easy", easy), ("hard", hard)):
+        status, _, body = srv.request("POST", "/v1/route/explain", {"model": "hashed", "messages": [{"role": "user", "content": prompt}]})
+        assert status == 200, body
+        steps[name] = next(s for s in json.loads(body)["trace"] if s["step"] == "learned_router")
+    assert steps["easy"]["p_small_ok"] > steps["hard"]["p_small_ok"], steps
     srv.stop(timeout=20)
 
 

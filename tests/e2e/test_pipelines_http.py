@@ -134,7 +134,9 @@ def test_errors_are_openai_shaped(pipeline_server):
     with pytest.raises(openai.BadRequestError) as exc:
         pipeline_server.client().chat.completions.create(model="brief", messages=[{"role": "system", "content": "x"}])
     assert "user message" in error_of(exc.value)["message"]
-    logged = [e for e in pipeline_server.access_log if e.get("route") == "/v1/pipelines/{name}/run"]
+    is_run = lambda e: e.get("route") == "/v1/pipelines/{name}/run"
+    logged = pipeline_server.wait_log(lambda e: is_run(e) and e["status"] == 404) + \
+        pipeline_server.wait_log(lambda e: is_run(e) and e["status"] == 400)
     assert any(e["status"] == 404 for e in logged) and any(e["status"] == 400 for e in logged), "every request is logged"
 
 

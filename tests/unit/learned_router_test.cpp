@@ -118,3 +118,41 @@ TEST(LearnedRouter, CheapFeaturesSeeCodeAndNumbers) {
     EXPECT_GT(code[4], plain[4]);   // code markers
     EXPECT_GT(code[2], plain[2]);   // numbers
 }
+
+TEST(LearnedRouter, HashedNgramsAreDeterministicUnitVectorsOfWordsAndNumberShapes) {
+    const auto a = hashed_ngrams("What is 274 * 8? Reply with the number only.", kHashedNgramDims);
+    ASSERT_EQ(a.size(), std::size_t(kHashedNgramDims));
+    double norm = 0;
+    for (float x : a) norm += double(x) * x;
+    EXPECT_NEAR(norm, 1.0, 1e-5);
+    EXPECT_EQ(a, hashed_ngrams("What is 274 * 8? Reply with the number only.", kHashedNgramDims));
+    // Case is ignored and numbers count by their length, not their value: 274 and 913 look alike.
+    EXPECT_EQ(a, hashed_ngrams("WHAT is 913 * 5? reply with the NUMBER only.", kHashedNgramDims));
+    EXPECT_NE(a, hashed_ngrams("What is 2740 * 8? Reply with the number only.", kHashedNgramDims));
+    EXPECT_NE(a, hashed_ngrams("Summarise this text in one sentence.", kHashedNgramDims));
+    const auto empty = hashed_ngrams("", 16);
+    EXPECT_EQ(empty, std::vector<float>(16, 0.0f));
+}
+
+TEST(LearnedRouter, AHashedNgramRouterNeedsNoEmbeddingAndRoundTrips) {
+    // "easy" prompts share words the "hard" ones lack: the hashed input separates them.
+    std::vector<TrainingExample> ex;
+    for (int i = 0; i < 40; ++i) {
+        const bool easy = i % 2 == 0;
+        const std::string p = easy ? "Summarise this short note number " + std::to_string(i) : "Prove the theorem about primes case " + std::to_string(i);
+        ex.push_back({hashed_ngrams(p, kHashedNgramDims), p, easy});
+    }
+    auto m = fit_logistic(ex);
+    m.input = "hashed_ngrams";
+    EXPECT_FALSE(m.needs_embedding());
+    EXPECT_GT(m.predict({}, "Summarise this short note please"), 0.5f);
+    EXPECT_LT(m.predict({}, "Prove the theorem for all primes"), 0.5f);
+    const auto path = std::filesystem::temp_directory_path() / "sy_hashed_router_test.json";
+    m.save(path);
+    const auto back = LearnedRouterModel::load(path);
+    EXPECT_EQ(back.input, "hashed_ngrams");
+    EXPECT_EQ(back.embed_model, "");
+    EXPECT_FLOAT_EQ(back.predict({1.0f, 2.0f}, "Summarise this short note please"), m.predict({}, "Summarise this short note please"))
+        << "the embedding argument is ignored";
+    std::filesystem::remove(path);
+}
