@@ -117,6 +117,48 @@ std::string names_of(const std::set<std::string>& s) {
     return out.empty() ? "(none)" : out;
 }
 
+// The input and weight decay with the best out-of-fold AUC. Row i with fold[i] >= 0 is predicted
+// by a model fitted on every row outside its fold (rows with fold -1 are always in training), so
+// each such row gets an out-of-fold probability; those of the winning pair are kept in `oof`.
+struct CvChoice {
+    std::string input;
+    float l2 = 0;
+    double auc = -2;
+    std::vector<float> oof;
+    json tried = json::array();   // every pair with its AUC, for the router file's info
+};
+
+CvChoice cross_validate(const std::map<std::string, std::vector<router::TrainingExample>>& inputs, const std::vector<int>& fold,
+                        int folds, const std::vector<float>& decays) {
+    CvChoice best;
+    std::vector<bool> labels;
+    const auto& any = inputs.begin()->second;
+    for (std::size_t i = 0; i < fold.size(); ++i) if (fold[i] >= 0) labels.push_back(any[i].cheap_ok);
+    for (const auto& [input, examples] : inputs) {
+        for (float l2 : decays) {
+            router::FitOptions fo;
+            fo.l2 = l2;
+            std::vector<float> oof(fold.size(), 0.0f);
+            for (int f = 0; f < folds; ++f) {
+                std::vector<router::TrainingExample> part;
+                for (std::size_t i = 0; i < fold.size(); ++i) if (fold[i] != f) part.push_back(examples[i]);
+                bool both = false;
+                for (const auto& e : part) both |= e.cheap_ok != part.front().cheap_ok;
+                if (!both) throw std::runtime_error("a cross-validation fold has one label only; give more outcomes or fewer --folds");
+                const auto m = router::fit_logistic(part, fo);   // input "embedding": predicts on the vector given
+                for (std::size_t i = 0; i < fold.size(); ++i)
+                    if (fold[i] == f) oof[i] = m.predict(examples[i].embedding, examples[i].prompt);
+            }
+            std::vector<float> p;
+            for (std::size_t i = 0; i < fold.size(); ++i) if (fold[i] >= 0) p.push_back(oof[i]);
+            const double auc = router::roc_auc(p, labels);
+            best.tried.push_back({{"input", input}, {"l2", l2}, {"cv_auc", auc}});
+            if (auc > best.auc + 1e-9) { best.auc = auc; best.l2 = l2; best.input = input; best.oof = std::move(oof); }
+        }
+    }
+    return best;
+}
+
 }  // namespace
 
 int cmd_router_fit(const CommonOptions& common, const RouterFitOptions& o) {
@@ -153,8 +195,8 @@ int cmd_router_fit(const CommonOptions& common, const RouterFitOptions& o) {
         if (!known.count(large)) throw std::invalid_argument("unknown tier '" + large + "' for --large: the outcome table has " + names_of(known));
         if (small == large) throw std::invalid_argument("--small and --large are both '" + small + "'");
 
-        // Rows the label can be computed for; the validation split is drawn from rows with both scores.
-        std::vector<const Row*> usable, val_pool, missing_prompt;
+        // Rows the label can be computed for.
+        std::vector<const Row*> usable, missing_prompt;
         for (const auto& id : order) {
             const Row& r = rows[id];
             if (!r.scores.count(small)) continue;
@@ -178,9 +220,9 @@ int cmd_router_fit(const CommonOptions& common, const RouterFitOptions& o) {
         // outcomes, only those; else, with ratings from the log, which are per answer, any row)
         // are dealt into K folds, stratified by label and ordered by a hash of the id (deterministic,
         // independent of the table's order). Each fold's rows are predicted by a model fitted on
-        // everything else, so every such row gets an out-of-fold probability: the weight decay is
-        // the candidate with the best out-of-fold AUC, and the threshold is chosen on those
-        // probabilities. The router that ships is then fitted on all rows with that decay.
+        // everything else, so every such row gets an out-of-fold probability: the input and weight
+        // decay are the pair with the best out-of-fold AUC, and the threshold is chosen on those
+        // probabilities. The router that ships is then fitted on all rows with that input and decay.
         std::vector<int> fold(usable.size(), -1);   // -1: training only (no large outcome to judge with)
         std::vector<std::size_t> by_label[2];
         for (std::size_t i = 0; i < usable.size(); ++i)
@@ -242,41 +284,13 @@ int cmd_router_fit(const CommonOptions& common, const RouterFitOptions& o) {
         // Candidate decays: strong (close to the label's priors) to weak (the input's detail);
         // with a few hundred rows and hundreds of inputs which one generalises is an empirical question.
         const std::vector<float> decays = o.l2 > 0 ? std::vector<float>{static_cast<float>(o.l2)} : std::vector<float>{1e-1f, 1e-2f, 1e-3f, 1e-4f, 1e-5f};
-        std::vector<float> best_p;
-        float best_l2 = decays.front();
-        std::string best_input;
-        double best_auc = -2;
-        json tried = json::array();
-        std::vector<bool> vl;
-        for (std::size_t i = 0; i < usable.size(); ++i) if (fold[i] >= 0) vl.push_back(cheap_ok(*usable[i]));
-        for (const auto& [input, examples] : inputs) {
-            for (float l2 : decays) {
-                router::FitOptions fo;
-                fo.l2 = l2;
-                std::vector<float> oof(usable.size(), 0.0f);
-                for (int f = 0; f < folds; ++f) {
-                    std::vector<router::TrainingExample> part;
-                    for (std::size_t i = 0; i < usable.size(); ++i) if (fold[i] != f) part.push_back(examples[i]);
-                    bool both = false;
-                    for (const auto& e : part) both |= e.cheap_ok != part.front().cheap_ok;
-                    if (!both) throw std::runtime_error("a cross-validation fold has one label only; give more outcomes or fewer --folds");
-                    const auto m = router::fit_logistic(part, fo);   // input "embedding": predicts on the vector given
-                    for (std::size_t i = 0; i < usable.size(); ++i)
-                        if (fold[i] == f) oof[i] = m.predict(examples[i].embedding, examples[i].prompt);
-                }
-                std::vector<float> vp;
-                for (std::size_t i = 0; i < usable.size(); ++i) if (fold[i] >= 0) vp.push_back(oof[i]);
-                const double auc = router::roc_auc(vp, vl);
-                tried.push_back({{"input", input}, {"l2", l2}, {"cv_auc", auc}});
-                if (auc > best_auc + 1e-9) { best_auc = auc; best_l2 = l2; best_input = input; best_p = std::move(oof); }
-            }
-        }
+        const auto cv = cross_validate(inputs, fold, folds, decays);
         router::FitOptions fo;
-        fo.l2 = best_l2;
-        auto model = router::fit_logistic(inputs.at(best_input), fo);
+        fo.l2 = cv.l2;
+        auto model = router::fit_logistic(inputs.at(cv.input), fo);
         const double fit_s = std::chrono::duration<double>(Clock::now() - t1).count();
-        model.input = best_input;
-        model.embed_model = best_input == "embedding" ? embed_name : "";
+        model.input = cv.input;
+        model.embed_model = cv.input == "embedding" ? embed_name : "";
         model.small = small;
         model.large = large;
 
@@ -284,29 +298,28 @@ int cmd_router_fit(const CommonOptions& common, const RouterFitOptions& o) {
         for (std::size_t i = 0; i < usable.size(); ++i) {
             if (fold[i] < 0) continue;
             router::ValidationRow v;
-            v.p = best_p[i];
+            v.p = cv.oof[i];
             v.small_score = usable[i]->scores.at(small);
             if (auto it = usable[i]->scores.find(large); it != usable[i]->scores.end()) v.large_score = it->second;
             vrows.push_back(v);
         }
         auto choice = router::choose_threshold(vrows, o.target_quality, o.max_large_share);
         model.threshold = choice.threshold;
-        const double auc = best_auc;
         json sources = json::array();   // file names only: the router file ships, the paths it was made from do not
         for (const auto& f : o.outcomes) sources.push_back(std::filesystem::path(f).filename().string());
         json target = o.target_quality >= 0 ? json{{"target_quality", o.target_quality}} : json{{"max_large_share", o.max_large_share}};
         // val_*: measured on the out-of-fold probabilities of the rows that judge a threshold.
         model.info = {{"target", target}, {"target_met", choice.met}, {"label", label}, {"good_score", o.good_score},
-                      {"train_rows", usable.size()}, {"train_small_ok", pos}, {"cv_folds", folds}, {"input", best_input}, {"l2", best_l2}, {"tried", tried},
-                      {"val_rows", n_val}, {"val_auc", auc},
+                      {"train_rows", usable.size()}, {"train_small_ok", pos}, {"cv_folds", folds}, {"input", cv.input}, {"l2", cv.l2}, {"tried", cv.tried},
+                      {"val_rows", n_val}, {"val_auc", cv.auc},
                       {"val_large_share", choice.large_share}, {"sources", sources}, {"from_log_rows", log_rows}};
         if (choice.quality >= 0)
             model.info.update({{"val_quality", choice.quality}, {"val_large_quality", choice.large_quality}, {"val_quality_fraction", choice.quality_fraction}});
         model.save(o.out);
         if (want_embedding) std::printf("embedded %zu prompts with %s in %.1f s; ", usable.size(), embed_name.c_str(), embed_s);
         std::printf("cross-validated %zu inputs x %zu decays and fitted in %.2f s: input %s, l2 %g\n", inputs.size(), decays.size(), fit_s,
-                    best_input.c_str(), double(best_l2));
-        std::printf("validation (out-of-fold): AUC %.3f; threshold %.3f -> large-tier share %.1f%%", auc, choice.threshold, 100 * choice.large_share);
+                    cv.input.c_str(), double(cv.l2));
+        std::printf("validation (out-of-fold): AUC %.3f; threshold %.3f -> large-tier share %.1f%%", cv.auc, choice.threshold, 100 * choice.large_share);
         if (choice.quality >= 0)
             std::printf(", quality %.3f vs always-large %.3f (%.1f%%)", choice.quality, choice.large_quality, 100 * choice.quality_fraction);
         std::printf("\n%swrote %s\n", choice.met ? "" : "warning: no threshold reaches the target on the validation rows; the most conservative one is used\n",

@@ -85,11 +85,6 @@ std::vector<float> hashed_ngrams(const std::string& prompt, int dims) {
     return v;
 }
 
-std::vector<float> LearnedRouterModel::input_vector(const std::vector<float>& embedding, const std::string& prompt) const {
-    if (!needs_embedding()) return hashed_ngrams(prompt, dims);
-    return embedding;
-}
-
 float LearnedRouterModel::predict(const std::vector<float>& embedding, const std::string& prompt) const {
     const std::vector<float> hashed = needs_embedding() ? std::vector<float>{} : hashed_ngrams(prompt, dims);
     const std::vector<float>& x = needs_embedding() ? embedding : hashed;

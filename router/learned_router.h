@@ -58,8 +58,6 @@ struct LearnedRouterModel {
     nlohmann::json info;                     // how it was fitted: target, validation numbers (for people)
 
     bool needs_embedding() const { return input == "embedding"; }
-    // The vector the weights apply to: the given embedding, or the prompt's hashed n-grams.
-    std::vector<float> input_vector(const std::vector<float>& embedding, const std::string& prompt) const;
     // P(the cheaper tier is good enough) for an L2-normalised embedding of text_for_embedding(prompt)
     // (ignored, and may be empty, when the input is hashed_ngrams).
     float predict(const std::vector<float>& embedding, const std::string& prompt) const;

@@ -80,17 +80,18 @@ RoutePolicy::RoutePolicy(const RouteSpec& route) : route_(route) {
         rules_.push_back(std::move(c));
     }
     for (const auto& k : route_.constrain)
-        constraint_regex_.push_back(k.regex.empty() ? nullptr : std::make_shared<RE2>(k.regex, rule_regex_options()));
+        constraints_.push_back({k, k.regex.empty() ? nullptr : std::make_shared<RE2>(k.regex, rule_regex_options()),
+                                {{"type", "json_schema"}, {"json_schema", {{"name", "constrain"}, {"schema", json::parse(k.schema)}}}}});
 }
 
-const ConstraintSpec* RoutePolicy::constraint_for(const std::string& tier, const RequestFeatures& f, const std::string& task_class) const {
-    for (std::size_t i = 0; i < route_.constrain.size(); ++i) {
-        const auto& k = route_.constrain[i];
+const RouteConstraint* RoutePolicy::constraint_for(const std::string& tier, const RequestFeatures& f, const std::string& task_class) const {
+    for (const auto& c : constraints_) {
+        const auto& k = c.spec;
         const bool on_tier = k.tiers.empty() ? tier == route_.tiers[0].name : std::find(k.tiers.begin(), k.tiers.end(), tier) != k.tiers.end();
         if (!on_tier) continue;
         if (!k.task.empty() && k.task != task_class && k.task != f.task) continue;
-        if (constraint_regex_[i] && !RE2::PartialMatch(f.prompt, *constraint_regex_[i])) continue;
-        return &k;
+        if (c.regex && !RE2::PartialMatch(f.prompt, *c.regex)) continue;
+        return &c;
     }
     return nullptr;
 }

@@ -40,6 +40,14 @@ struct Decision {
     json trace = json::array();
 };
 
+// A route's `constrain:` entry compiled once: its regex, and the response_format it puts on the
+// constrained tier's request (built here, not per request).
+struct RouteConstraint {
+    ConstraintSpec spec;
+    std::shared_ptr<RE2> regex;   // null: the entry has no regex
+    json response_format;         // {"type": "json_schema", "json_schema": {"name": "constrain", "schema": ...}}
+};
+
 // Compiled rules of one route (regexes are compiled once, at start-up).
 class RoutePolicy {
 public:
@@ -48,13 +56,13 @@ public:
     const RouteSpec& route() const { return route_; }
     std::size_t tier_index(const std::string& name) const;
     // The first `constrain:` entry that applies to this request on this tier, or null.
-    const ConstraintSpec* constraint_for(const std::string& tier, const RequestFeatures& f, const std::string& task_class) const;
+    const RouteConstraint* constraint_for(const std::string& tier, const RequestFeatures& f, const std::string& task_class) const;
 
 private:
     struct CompiledRule;
     RouteSpec route_;
     std::vector<std::shared_ptr<CompiledRule>> rules_;
-    std::vector<std::shared_ptr<RE2>> constraint_regex_;   // per constrain entry; null = no regex
+    std::vector<RouteConstraint> constraints_;   // route_.constrain, compiled, in order
 };
 
 }  // namespace switchyard::router

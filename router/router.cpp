@@ -240,7 +240,7 @@ json Router::explain(const json& request, const RequestContext& rc) const {
         json step = {{"tier", t.name}, {"provider", t.provider}, {"model", t.model}};
         if (i < d.tier) step["fallback"] = true;
         if (const auto* k = wants_json_output(request) || f.has_tools ? nullptr : policy.constraint_for(t.name, f, d.task_class))
-            step["constrain"] = k->name;
+            step["constrain"] = k->spec.name;
         if (local_only && t.provider != "local") step["skipped"] = "local_only";
         else if (!p) step["skipped"] = "provider not configured";
         else if (!p->available()) step["skipped"] = "circuit breaker open";
@@ -423,7 +423,7 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
         // Cascade checks and the verifier read chat answers; text completions are not checked.
         const bool checking = route.cascade.enabled && !last && !fallback && rc.endpoint == providers::Endpoint::chat;
         // An output constraint for this tier (route `constrain:`), unless the client chose a format or tools.
-        const ConstraintSpec* constraint = rc.endpoint == providers::Endpoint::chat && !wants_json && !f.has_tools
+        const RouteConstraint* constraint = rc.endpoint == providers::Endpoint::chat && !wants_json && !f.has_tools
                                                ? policy.constraint_for(tier.name, f, d.task_class) : nullptr;
         PiiRedactor redactor;
         const bool redact = route.redact_pii && !p->is_local();
@@ -446,8 +446,8 @@ asio::awaitable<RouteOutcome> Router::run(const json& request, const RequestCont
             if (checking && route.cascade.min_mean_logprob > -1e30f) body["logprobs"] = true;
             if (checking && route.cascade.min_token_logprob > -1e30f) body["logprobs"] = true;
             if (constraint) {
-                body["response_format"] = {{"type", "json_schema"}, {"json_schema", {{"name", "constrain"}, {"schema", json::parse(constraint->schema)}}}};
-                out.trace.push_back({{"step", "constrain"}, {"tier", tier.name}, {"constraint", constraint->name}});
+                body["response_format"] = constraint->response_format;
+                out.trace.push_back({{"step", "constrain"}, {"tier", tier.name}, {"constraint", constraint->spec.name}});
             }
             if (redact) {
                 redact_messages(body, redactor);

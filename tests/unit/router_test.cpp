@@ -211,7 +211,7 @@ TEST(RouteConstraints, ParseMatchAndValidate) {
     RoutePolicy policy(*cfg.find_route("tight"));
     auto match = [&](const std::string& tier, const std::string& text, const std::string& task = "") {
         const auto* c = policy.constraint_for(tier, extract_features(chat(text), ""), task);
-        return c ? c->name : std::string("(none)");
+        return c ? c->spec.name : std::string("(none)");
     };
     EXPECT_EQ(match("small", "Classify the intent of this message: where is my parcel?"), "intent");
     EXPECT_EQ(match("large", "Classify the intent of this message"), "(none)") << "default: the first tier only";
