@@ -519,6 +519,15 @@ TEST_F(RemoteProviderTest, HttpsVerifiesTheServerCertificate) {
 
 namespace {
 
+// Options that forward the client's own `text` (CallOptions::raw_body) to the tier model "tier-model".
+CallOptions forwarding(const std::string& text) {
+    static const std::string tier_model = "tier-model";
+    CallOptions opt;
+    opt.raw_body = text;
+    opt.model = &tier_model;
+    return opt;
+}
+
 // The client's own text, forwarded with only "model" replaced (CallOptions::raw_body): every
 // other byte arrives as sent (key order, spelling of numbers, escapes, unknown fields).
 TEST_F(RemoteProviderTest, ForwardedBodyKeepsEveryClientFieldAndChangesOnlyTheModel) {
@@ -529,11 +538,7 @@ TEST_F(RemoteProviderTest, ForwardedBodyKeepsEveryClientFieldAndChangesOnlyTheMo
         R"({"model": "my-route",  "messages":[{"role":"user","content":"caf\u00e9 \"q\" {model}","model":"inner"}],)"
         R"( "temperature":1.0e0, "top_p": 0.90, "x_vendor_field": {"model": [1, 2, {"a": null}]}, "seed": 7})";
     json req = json::parse(text);
-    const std::string tier_model = "tier-model";
-    CallOptions opt;
-    opt.raw_body = text;
-    opt.model = &tier_model;
-    auto r = run(p.call(req, nullptr, opt));
+    auto r = run(p.call(req, nullptr, forwarding(text)));
     ASSERT_EQ(r.status, 200) << r.error;
     std::string expected = text;
     expected.replace(expected.find("\"my-route\""), std::string("\"my-route\"").size(), "\"echo-raw\"");
@@ -550,12 +555,8 @@ TEST_F(RemoteProviderTest, ForwardedStreamAsksForUsageAndKeepsTheRest) {
     RemoteProvider p(io_.get_executor(), cfg);
     const std::string text = R"({"stream": true, "model":"r", "messages": [], "n": 1})";
     json req = json::parse(text);
-    const std::string tier_model = "tier-model";
-    CallOptions opt;
-    opt.raw_body = text;
-    opt.model = &tier_model;
     Collector c;
-    auto r = run(p.call(req, &c.sink, opt));
+    auto r = run(p.call(req, &c.sink, forwarding(text)));
     ASSERT_EQ(r.status, 200) << r.error;
     json seen = json::parse(r.content);
     json want = req;
@@ -572,11 +573,7 @@ TEST_F(RemoteProviderTest, BodiesThatNeedMoreThanTheModelChangedAreReserialised)
     RemoteProvider p(io_.get_executor(), cfg);
     const std::string text = R"({"model":"r","stream":true,"messages":[]})";   // streamed, but no sink
     json req = json::parse(text);
-    const std::string tier_model = "tier-model";
-    CallOptions opt;
-    opt.raw_body = text;
-    opt.model = &tier_model;
-    auto r = run(p.call(req, nullptr, opt));
+    auto r = run(p.call(req, nullptr, forwarding(text)));
     ASSERT_EQ(r.status, 200) << r.error;
     json seen = json::parse(r.content);
     EXPECT_EQ(seen["model"], "echo");
