@@ -53,8 +53,13 @@ std::size_t incomplete_utf8_tail(const std::string& s) {
     return 0;
 }
 
-// Prompts this short share a step: below it a step costs about the same whatever its size.
-constexpr std::size_t kPromptCoalesceTokens = 32;
+// Waiting prompts share a step while it holds at most this many tokens. A CPU evaluates a prompt
+// token more cheaply in a bigger batch (the weights are read once for all of them), and each extra
+// step re-reads every weight; a step that is too big makes every stream wait for all the prompts in
+// it. 256 is where both meet (bench/RESULTS.md, 8 Qwen streams: 32 gave first tokens 0.68x
+// llama-server's but 0.87x its throughput; 512, as llama-server does, 1.00x throughput and 1.04x
+// first tokens; 256, 1.01x and 0.83x).
+constexpr std::size_t kPromptCoalesceTokens = 256;
 
 // Grammars beyond this are refused before llama.cpp parses them: parsing and matching cost grows
 // with their size, and a request should not be able to make the model thread spend minutes on one.
@@ -265,10 +270,10 @@ bool Scheduler::step() {
         }
     }
     // Prompt chunks fill the room the generating slots left, shortest remaining prompt first, and
-    // a second prompt joins only while the batch stays small. On a CPU a step's cost grows with
-    // its tokens, so evaluating several prompts in one step makes each wait for all of them
-    // (4 streams: every first token after 4 prompts' time); one after another gives the same
-    // total work and the first tokens in turn. Generating slots advance with every step meanwhile.
+    // another prompt joins only while the batch stays within kPromptCoalesceTokens. On a CPU a
+    // step's time grows with its tokens, so one step holding every waiting prompt makes each
+    // stream's first token wait for all of them; a step per prompt gives first tokens in turn but
+    // re-reads the weights per prompt. Generating slots advance with every step meanwhile.
     std::vector<Slot*> prompting;
     for (auto& sp : slots_)
         if (sp->busy() && !sp->generating) prompting.push_back(sp.get());
