@@ -15,7 +15,7 @@ log() { echo "[setup] $*"; }
 # Debian bookworm package names; Boost 1.81 because Beast's coroutine support needs it.
 packages=(build-essential cmake ninja-build git ca-certificates curl unzip python3 python3-venv npm
           libboost1.81-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libgtest-dev
-          libcurl4-openssl-dev libssl-dev libsqlite3-dev libre2-dev pkg-config
+          libcurl4-openssl-dev libssl-dev libsqlite3-dev libre2-dev libjemalloc-dev pkg-config
           libtesseract-dev tesseract-ocr-eng libpoppler-cpp-dev fonts-dejavu-core
           libpq-dev postgresql
           chromium  # chromium: headless browser for the web UI's tests (tests/e2e/test_ui.py)
