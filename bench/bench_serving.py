@@ -320,12 +320,13 @@ class LlamaServer(Server):
         return super().start()
 
     def env(self) -> dict:
-        # Switchyard runs ggml's OpenMP threads with a passive wait policy (engine/cpu_threads.h);
-        # llama-server gets the same, so the ratios compare the servers, not libgomp's spinning
-        # default (bench_threads.py measures that). --llama-default-omp keeps its own default.
+        # Switchyard runs ggml's OpenMP threads with a short spin (GOMP_SPINCOUNT=300,
+        # engine/cpu_threads.h); llama-server gets the same, so the ratios compare the servers, not
+        # libgomp's long default spin (bench_threads.py measures that). --llama-default-omp keeps
+        # llama-server's own default.
         env = super().env()
         if not self.args.llama_default_omp and "OMP_WAIT_POLICY" not in env and "GOMP_SPINCOUNT" not in env:
-            env["OMP_WAIT_POLICY"] = "passive"
+            env["GOMP_SPINCOUNT"] = "300"
         return env
 
 
@@ -379,7 +380,7 @@ class Bench:
         finally:
             self.res[s.name].busy_wall_s += time.perf_counter() - t
             # CPU time is steadier than wall time on a shared machine: outside load delays a
-            # server but does not make it use more CPU (with a passive OpenMP wait, no spinning).
+            # server but does not make it use more CPU (with a short OpenMP spin, little spinning).
             cpu = self.res[s.name].cpu_s
             cpu[self.phase] = cpu.get(self.phase, 0.0) + proc_cpu_seconds(s.pid) - own
             for o in others:
@@ -578,8 +579,8 @@ def report(args, bench: Bench, started: float) -> str:
     out.append(f"- model {Path(args.model).name}, template {Path(args.chat_template).name if args.chat_template else 'the GGUF one'}; context {args.ctx}/sequence, "
                f"{args.parallel} parallel sequences, batch {max(args.batch, args.parallel)}, {args.threads} threads, "
                f"gpu_layers {args.gpu_layers}")
-    out.append(f"- OpenMP wait policy: switchyard passive (its default); llama-server "
-               f"{'libgomp default (spinning)' if args.llama_default_omp else 'passive (set by the benchmark)'}")
+    out.append(f"- OpenMP wait policy: switchyard GOMP_SPINCOUNT=300 (its default); llama-server "
+               f"{'libgomp default (long spin)' if args.llama_default_omp else 'GOMP_SPINCOUNT=300 (set by the benchmark)'}")
     out.append(f"- greedy (temperature 0), {'a seed' if args.send_seed else 'no seed'} in the requests, max_tokens {args.max_tokens}; llama-server prompt cache in RAM: "
                f"{'off' if args.llama_cache_ram == 0 else str(args.llama_cache_ram) + ' MiB'}")
     out.append(f"- total benchmark time {time.perf_counter() - started:.0f} s")
@@ -661,7 +662,7 @@ def parse_args(argv=None):
     p.add_argument("--send-seed", action="store_true",
                    help="send a seed with every request (Switchyard then reuses no cached prompt prefix; llama-server does)")
     p.add_argument("--llama-default-omp", action="store_true",
-                   help="run llama-server with libgomp's default (spinning) wait policy instead of Switchyard's passive one")
+                   help="run llama-server with libgomp's default (long spin) wait policy instead of Switchyard's short spin")
     p.add_argument("--max-tokens", type=int, help="completion tokens per stream (default 256, quick 32)")
     p.add_argument("--decode-runs", type=int, help="single-stream runs per server (default 6, quick 2)")
     p.add_argument("--ttft-runs", type=int, help="TTFT runs per server (default 12, quick 3)")

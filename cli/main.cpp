@@ -11,7 +11,7 @@
 using namespace switchyard::cli;
 
 int main(int argc, char** argv) {
-    // Before anything else: may re-execute the program so libgomp starts with a passive wait policy.
+    // Before anything else: may re-execute the program so libgomp starts with a short spin (engine/cpu_threads.h).
     switchyard::apply_default_omp_wait_policy(argv);
     CLI::App app{"Switchyard: small local models by default, large models when needed.\n"
                  "OpenAI-compatible server and CLI over llama.cpp."};

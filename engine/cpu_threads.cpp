@@ -1,19 +1,39 @@
 #include "engine/cpu_threads.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <mutex>
 #include <string>
 #include <strings.h>
 #include <thread>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace switchyard {
+
+namespace {
+// True when libgomp's waiting threads give their core up within microseconds: a passive policy,
+// or a spin count no longer than the default this program sets.
+bool waiting_threads_yield_soon() {
+    const char* policy = std::getenv("OMP_WAIT_POLICY");
+    const char* spin = std::getenv("GOMP_SPINCOUNT");
+    if (policy && strcasecmp(policy, "passive") == 0) return true;
+    if (!spin || !*spin) return false;
+    char* end = nullptr;
+    const unsigned long long n = std::strtoull(spin, &end, 10);
+    return *end == '\0' && n <= kShortSpinCount;
+}
+int hardware_cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+}  // namespace
 
 void apply_default_omp_wait_policy(char** argv) {
 #ifdef __linux__
     if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
     // Set before the exec, so the new image (and anything it starts) sees it; it also stops a loop.
-    if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0) return;
+    if (setenv("GOMP_SPINCOUNT", std::to_string(kShortSpinCount).c_str(), 1) != 0) return;
     // Exec the file itself, not the /proc/self/exe link: the process name (ps, top, pkill) comes
     // from the path's last component and would become "exe".
     char path[4096];
@@ -29,14 +49,62 @@ void apply_default_omp_wait_policy(char** argv) {
 
 int default_model_threads(unsigned long long weight_bytes) {
     if (weight_bytes < kSmallModelBytes) return 1;
-    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     // Every core only where waiting threads sleep. A program that embeds the engine without the
     // re-exec (the C API's users, the unit tests) keeps libgomp's spinning barrier, and there one
     // core is left free so that outside load cannot stall the team: one thread on 2 cores.
-    const char* policy = std::getenv("OMP_WAIT_POLICY");
-    const char* spin = std::getenv("GOMP_SPINCOUNT");
-    const bool sleeps = (policy && strcasecmp(policy, "passive") == 0) || (spin && std::string(spin) == "0");
-    return static_cast<int>(sleeps ? cores : std::max(1u, cores - 1));
+    return default_embedding_threads();
+}
+
+
+int default_embedding_threads() {
+    const int cores = hardware_cores();
+    return waiting_threads_yield_soon() ? cores : std::max(1, cores - 1);
+}
+
+int free_cores(int cores, double others_busy_s, double wall_s) {
+    cores = std::max(1, cores);
+    if (!(wall_s > 0) || !(others_busy_s > 0)) return cores;
+    const double others = others_busy_s / wall_s;   // cores' worth used by other processes
+    const int taken = static_cast<int>(std::ceil(std::min<double>(others, cores) - 0.3));
+    return std::clamp(cores - std::max(0, taken), 1, cores);
+}
+
+namespace {
+// Busy time of all CPUs since boot in seconds (user + nice + system + irq + softirq + steal), or
+// a negative value when /proc/stat cannot be read.
+double machine_busy_s() {
+    std::ifstream f("/proc/stat");
+    std::string cpu;
+    unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+    if (!(f >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") return -1;
+    static const double tick = static_cast<double>(sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100);
+    return static_cast<double>(user + nice + system + irq + softirq + steal) / tick;
+}
+double own_cpu_s() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+}  // namespace
+
+int idle_cores() {
+    static std::mutex mu;
+    static std::chrono::steady_clock::time_point last_at{};
+    static double last_busy = -1, last_own = 0;
+    static int last_free = hardware_cores();
+    std::lock_guard lock(mu);
+    const auto now = std::chrono::steady_clock::now();
+    if (last_busy >= 0 && now - last_at < std::chrono::milliseconds(kCoreSampleMs)) return last_free;
+    const double busy = machine_busy_s(), own = own_cpu_s();
+    if (busy < 0) return last_free = hardware_cores();
+    if (last_busy >= 0) {
+        const double wall = std::chrono::duration<double>(now - last_at).count();
+        last_free = free_cores(hardware_cores(), (busy - last_busy) - (own - last_own), wall);
+    }
+    last_at = now;
+    last_busy = busy;
+    last_own = own;
+    return last_free;
 }
 
 }  // namespace switchyard

@@ -67,10 +67,11 @@ std::shared_ptr<LoadedModel> LoadedModel::load(const ModelSpec& spec) {
 
     const bool embedding = spec.kind == ModelKind::embedding;
     auto cp = llama_context_default_params();
-    // Default (engine/cpu_threads.h): one thread for a small model, every core for a larger one
-    // when libgomp waits passively (set by main()), so that other load on the machine slows
-    // decoding in proportion instead of stalling it at every op's barrier.
-    int threads = spec.threads > 0 ? spec.threads : default_model_threads(llama_model_size(lm->model_));
+    // Default (engine/cpu_threads.h): one thread for a small model, every core for a larger one;
+    // each step then uses as many of them as are free at that moment.
+    int threads = spec.threads > 0 ? spec.threads
+                : embedding     ? default_embedding_threads()
+                                : default_model_threads(llama_model_size(lm->model_));
     cp.n_threads = threads;
     lm->threads_ = lm->embed_threads_ = threads;
     cp.n_threads_batch = threads;
@@ -228,17 +229,11 @@ void LoadedModel::run_embed_calls(const std::vector<EmbedCall*>& calls) {
     const int n_embd = llama_model_n_embd_out(model_) > 0 ? llama_model_n_embd_out(model_) : llama_model_n_embd(model_);
     // Every input of every call, in order, as (call, index in the call).
     std::vector<std::pair<EmbedCall*, std::size_t>> items;
-    int total_tokens = 0;
     for (auto* c : calls)
-        for (std::size_t k = 0; k < c->tokens->size(); ++k) {
-            items.emplace_back(c, k);
-            total_tokens += static_cast<int>((*c->tokens)[k].size());
-        }
-    // A short input (a prompt to classify) is a few milliseconds of work for one core; splitting
-    // it across threads costs more in barriers than it saves, and when the cores are busy with
-    // other work a spinning barrier waits for a descheduled thread at every op (measured: 1 s
-    // instead of 7 ms per 30-token embedding on 2 loaded cores). Long batches use every thread.
-    const int threads = total_tokens < kSingleThreadEmbedTokens ? 1 : threads_;
+        for (std::size_t k = 0; k < c->tokens->size(); ++k) items.emplace_back(c, k);
+    // Every thread the model may use while the cores are free, only the free ones when other work
+    // runs (engine/cpu_threads.h: a member preempted by outside work stalls the whole team).
+    const int threads = std::min(threads_, idle_cores());
     if (threads != embed_threads_) {
         llama_set_n_threads(ctx_, threads, threads);
         embed_threads_ = threads;

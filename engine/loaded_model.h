@@ -71,7 +71,6 @@ private:
     bool combining_ = false;           // a caller is running queued calls (combine_mu_)
     int threads_ = 1;                  // configured CPU threads
     int embed_threads_ = -1;           // what the context is set to now (embed_mu_)
-    static constexpr int kSingleThreadEmbedTokens = 128;
     std::uint64_t memory_bytes_ = 0;
     double load_seconds_ = 0;
 };

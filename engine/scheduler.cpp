@@ -1,5 +1,6 @@
 #include "engine/scheduler.h"
 
+#include "engine/cpu_threads.h"
 #include "engine/engine_error.h"
 #include "engine/ngram_draft.h"
 
@@ -107,6 +108,7 @@ Scheduler::Scheduler(llama_model* model, llama_context* ctx, const ModelSpec& sp
     : model_(model), ctx_(ctx), vocab_(llama_model_get_vocab(model)), spec_(spec) {
     n_ctx_seq_ = static_cast<int>(llama_n_ctx_seq(ctx_));
     n_batch_ = static_cast<int>(llama_n_batch(ctx_));
+    max_threads_ = threads_now_ = std::max(1, llama_n_threads(ctx_));
     batch_ = llama_batch_init(n_batch_, 0, 1);
     for (int i = 0; i < spec_.parallel; ++i) {
         slots_.push_back(std::make_unique<Slot>());
@@ -295,6 +297,16 @@ bool Scheduler::step() {
     }
     if (batch_.n_tokens == 0) return false;
 
+    // The team of threads is sized to the cores free at this step (engine/cpu_threads.h): every
+    // thread the model may use on an otherwise idle machine, fewer when other work runs, because
+    // a member preempted by outside work stalls the team at every op's barrier.
+    if (max_threads_ > 1) {
+        const int threads = std::min(max_threads_, idle_cores());
+        if (threads != threads_now_) {
+            llama_set_n_threads(ctx_, threads, threads);
+            threads_now_ = threads;
+        }
+    }
     int rc = llama_decode(ctx_, batch_);
     if (rc != 0) {
         for (auto& sp : slots_) {

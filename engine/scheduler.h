@@ -63,6 +63,8 @@ private:
 
     llama_model* model_;
     llama_context* ctx_;
+    int max_threads_ = 1;   // the context's configured threads: the most a step may use
+    int threads_now_ = 1;   // what the context is set to now (scheduler thread only)
     const llama_vocab* vocab_;
     ModelSpec spec_;
     int n_ctx_seq_;
