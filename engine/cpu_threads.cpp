@@ -61,12 +61,13 @@ int default_embedding_threads() {
     return waiting_threads_yield_soon() ? cores : std::max(1, cores - 1);
 }
 
-int free_cores(int cores, double others_busy_s, double wall_s) {
+int free_cores(int cores, double others_busy_s, double wall_s, int runnable_now) {
     cores = std::max(1, cores);
-    if (!(wall_s > 0) || !(others_busy_s > 0)) return cores;
-    const double others = others_busy_s / wall_s;   // cores' worth used by other processes
-    const int taken = static_cast<int>(std::ceil(std::min<double>(others, cores) - 0.3));
-    return std::clamp(cores - std::max(0, taken), 1, cores);
+    const double others = wall_s > 0 && others_busy_s > 0 ? others_busy_s / wall_s : 0;
+    const int taken_lately = static_cast<int>(std::ceil(std::min<double>(others, cores) - 0.5));
+    const int taken_now = runnable_now - 1;
+    const int taken = std::max(0, std::min(taken_lately, taken_now));
+    return std::clamp(cores - taken, 1, cores);
 }
 
 namespace {
@@ -87,24 +88,47 @@ double own_cpu_s() {
 }
 }  // namespace
 
+// Runnable threads on the machine now (/proc/loadavg's fourth field, "R/total"), or -1.
+static int runnable_threads_now() {
+    std::ifstream f("/proc/loadavg");
+    std::string one, five, fifteen, entities;
+    if (!(f >> one >> five >> fifteen >> entities)) return -1;
+    const auto slash = entities.find('/');
+    if (slash == std::string::npos || slash == 0) return -1;
+    int n = 0;
+    for (std::size_t i = 0; i < slash; ++i) {
+        if (entities[i] < '0' || entities[i] > '9') return -1;
+        n = std::min(n * 10 + (entities[i] - '0'), 1 << 20);
+    }
+    return n;
+}
+
 int idle_cores() {
     static std::mutex mu;
     static std::chrono::steady_clock::time_point last_at{};
     static double last_busy = -1, last_own = 0;
-    static int last_free = hardware_cores();
+    static int decided = 1;
     std::lock_guard lock(mu);
     const auto now = std::chrono::steady_clock::now();
-    if (last_busy >= 0 && now - last_at < std::chrono::milliseconds(kCoreSampleMs)) return last_free;
+    if (last_busy >= 0 && now - last_at < std::chrono::milliseconds(kCoreSampleMs)) return decided;
     const double busy = machine_busy_s(), own = own_cpu_s();
-    if (busy < 0) return last_free = hardware_cores();
-    if (last_busy >= 0) {
-        const double wall = std::chrono::duration<double>(now - last_at).count();
-        last_free = free_cores(hardware_cores(), (busy - last_busy) - (own - last_own), wall);
-    }
+    int runnable = runnable_threads_now();
+    if (busy < 0 || runnable < 0) return hardware_cores();
+    const bool first = last_busy < 0;
+    const double others_busy = first ? 0 : (busy - last_busy) - (own - last_own);
+    const double window = first ? 0 : std::chrono::duration<double>(now - last_at).count();
     last_at = now;
     last_busy = busy;
     last_own = own;
-    return last_free;
+    // A thread that is runnable only for a moment (the client that just sent this request, the
+    // I/O thread writing a token) must not take a core for the next 100 ms: before giving one
+    // up, look again a few times, 100 us apart, and count what stays runnable.
+    for (int look = 0; look < 3 && free_cores(hardware_cores(), others_busy, window, runnable) < hardware_cores(); ++look) {
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+        const int again = runnable_threads_now();
+        if (again >= 0) runnable = std::min(runnable, again);
+    }
+    return decided = free_cores(hardware_cores(), others_busy, window, runnable);
 }
 
 }  // namespace switchyard

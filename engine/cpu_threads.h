@@ -38,16 +38,19 @@ constexpr unsigned long long kSmallModelBytes = 512ull << 20;
 // model. An embedding is a batch of tokens, so its ops are big enough to split.
 int default_embedding_threads();
 
-// Cores that other processes left free lately: the machine's cores minus the CPU time every other
-// process used over the last ~200 ms (/proc/stat's busy time less this process's own, from
-// getrusage), at least 1. This process's own threads do not count, so a team does not shrink
-// because of itself, and a brief visitor (an HTTP client reading a token) does not take a core
-// away; a busy neighbour does. Sampled at most every kCoreSampleMs (a /proc/stat read, a few
-// microseconds), thread-safe. Every core when /proc/stat cannot be read.
+// Cores that other processes leave free: the machine's cores minus those other processes both
+// used lately (their CPU time since the previous decision: /proc/stat's busy time less this
+// process's own, from getrusage) and are using now (/proc/loadavg's count of runnable threads,
+// less the caller), at least 1. Both must agree: this process's own threads never count, a brief
+// visitor (an HTTP client reading a token) barely shows in the window, and a neighbour whose
+// burst just ended is no longer runnable (a runnable count that would take a core is read again
+// up to 3 times, 100 us apart, and the least is used). The decision holds for kCoreSampleMs;
+// thread-safe; a few microseconds when the cores are free. Every core when /proc is unreadable.
 int idle_cores();
-constexpr int kCoreSampleMs = 200;
-// The decision from one window: `others_busy_s` CPU seconds used by other processes in
-// `wall_s` seconds. A core counts as taken once others use more than 0.3 of one on average.
-int free_cores(int cores, double others_busy_s, double wall_s);
+constexpr int kCoreSampleMs = 100;
+// The decision: `others_busy_s` CPU seconds used by other processes in `wall_s` seconds, and
+// `runnable_now` runnable threads on the machine, the caller included. Other processes count as
+// taking a core for each half core they used on average.
+int free_cores(int cores, double others_busy_s, double wall_s, int runnable_now);
 
 }  // namespace switchyard

@@ -40,16 +40,19 @@ TEST(CpuThreads, SmallModelsGetOneThreadLargerOnesEveryCoreWhenWaitingThreadsYie
     if (saved_spin) setenv("GOMP_SPINCOUNT", spin.c_str(), 1); else unsetenv("GOMP_SPINCOUNT");
 }
 
-TEST(CpuThreads, FreeCoresAreTheCoresOtherProcessesLeft) {
-    EXPECT_EQ(free_cores(2, 0.0, 0.2), 2) << "nothing else runs";
-    EXPECT_EQ(free_cores(2, 0.01, 0.2), 2) << "a client reading tokens (5% of a core) takes no core";
-    EXPECT_EQ(free_cores(2, 0.2, 0.2), 1) << "a busy loop takes one";
-    EXPECT_EQ(free_cores(2, 0.1, 0.2), 1) << "half a core taken counts as taken";
-    EXPECT_EQ(free_cores(2, 0.4, 0.2), 1) << "never below one";
-    EXPECT_EQ(free_cores(8, 0.6, 0.2), 5);
-    EXPECT_EQ(free_cores(4, -0.01, 0.2), 4) << "rounding of the tick counters below zero";
-    EXPECT_EQ(free_cores(4, 0.1, 0.0), 4) << "no time passed: nothing known";
-    EXPECT_EQ(free_cores(0, 0.0, 0.2), 1);
+TEST(CpuThreads, FreeCoresAreTheCoresOtherProcessesUsedLatelyAndStillRun) {
+    // free_cores(cores, CPU s used by others in the window, window s, runnable threads now incl. the caller)
+    EXPECT_EQ(free_cores(2, 0.0, 0.1, 1), 2) << "nothing else runs";
+    EXPECT_EQ(free_cores(2, 0.1, 0.1, 2), 1) << "a busy loop: used a core lately and runs now";
+    EXPECT_EQ(free_cores(2, 0.005, 0.1, 2), 2) << "a client reading a token right now (5% of a core lately)";
+    EXPECT_EQ(free_cores(2, 0.1, 0.1, 1), 2) << "a neighbour's burst that just ended";
+    EXPECT_EQ(free_cores(2, 0.04, 0.1, 2), 2) << "under half a core lately";
+    EXPECT_EQ(free_cores(2, 0.3, 0.1, 5), 1) << "never below one";
+    EXPECT_EQ(free_cores(8, 0.3, 0.1, 4), 5) << "three cores' worth, three running";
+    EXPECT_EQ(free_cores(8, 0.3, 0.1, 2), 7) << "three cores' worth lately, one running now";
+    EXPECT_EQ(free_cores(4, -0.01, 0.1, 1), 4) << "tick rounding below zero";
+    EXPECT_EQ(free_cores(4, 0.1, 0.0, 3), 4) << "no window yet: nothing known";
+    EXPECT_EQ(free_cores(0, 0.0, 0.1, 1), 1);
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     EXPECT_GE(idle_cores(), 1);
     EXPECT_LE(idle_cores(), cores);
