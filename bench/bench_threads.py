@@ -29,14 +29,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = Path(os.environ.get("SWITCHYARD_BUILD", ROOT / "build"))
 NCPU = os.cpu_count() or 1
-# name -> (threads, extra environment)
 # GOMP_SPINCOUNT=300000 is what libgomp does when neither variable is set (its built-in default).
+# name -> (threads, extra environment); threads 0 = unset (Switchyard's default).
 VARIANTS = {
     "1 thread": (1, {"GOMP_SPINCOUNT": "300000"}),
     f"{NCPU} threads, GOMP_SPINCOUNT=300000 (libgomp default)": (NCPU, {"GOMP_SPINCOUNT": "300000"}),
-    f"{NCPU} threads, GOMP_SPINCOUNT=10000": (NCPU, {"GOMP_SPINCOUNT": "10000"}),
+    f"{NCPU} threads, GOMP_SPINCOUNT=300": (NCPU, {"GOMP_SPINCOUNT": "300"}),
     f"{NCPU} threads, OMP_WAIT_POLICY=passive": (NCPU, {"OMP_WAIT_POLICY": "passive"}),
-    f"{NCPU} threads, switchyard's default": (NCPU, {}),
+    "switchyard's default (threads unset)": (0, {}),
 }
 
 
@@ -98,6 +98,7 @@ def main() -> int:
     ap.add_argument("--burn", type=int, default=1, help="busy-loop processes for the loaded phase (0: skip it)")
     ap.add_argument("--deadline", type=float, default=60, help="cut a stream off after this many seconds")
     ap.add_argument("--only", help="comma-separated variant numbers to run (0-based), default all")
+    ap.add_argument("--before", help="another switchyard binary (e.g. the previous commit's), run with its defaults as one more variant")
     args = ap.parse_args()
     load_start = os.getloadavg()[0]
     # The variants set the wait policy themselves; one inherited from this shell would blur them.
@@ -106,9 +107,11 @@ def main() -> int:
     procs, ports = [], {}
     try:
         chosen = [int(x) for x in args.only.split(",")] if args.only else range(len(VARIANTS))
-        for i, (name, (threads, env)) in enumerate(VARIANTS.items()):
-            if i not in chosen:
-                continue
+        variants = [(name, threads, env, str(BUILD / "switchyard")) for i, (name, (threads, env)) in enumerate(VARIANTS.items())
+                    if i in chosen]
+        if args.before:
+            variants.append(("before: its default (threads unset)", 0, {}, args.before))
+        for i, (name, threads, env, binary) in enumerate(variants):
             port = free_port()
             cfg = work / f"v{i}.yaml"
             cfg.write_text(f"""
@@ -117,7 +120,7 @@ models_dir: {json.dumps(str(ROOT / 'models'))}
 models:
   - {{name: m, file: {args.model}, threads: {threads}, parallel: 1, context_size: 1024}}
 """)
-            p = subprocess.Popen([str(BUILD / "switchyard"), "--config", str(cfg), "serve"],
+            p = subprocess.Popen([binary, "--config", str(cfg), "serve"],
                                  env=dict(base_env, **env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             procs.append(p)
             ports[name] = port
