@@ -115,16 +115,20 @@ int idle_cores() {
     int runnable = runnable_threads_now();
     if (busy < 0 || runnable < 0) return hardware_cores();
     const bool first = last_busy < 0;
-    const double others_busy = first ? 0 : (busy - last_busy) - (own - last_own);
+    double others_busy = first ? 0 : (busy - last_busy) - (own - last_own);
     const double window = first ? 0 : std::chrono::duration<double>(now - last_at).count();
+    // After a pause (the first step of a request after idle time) the window reaches back past
+    // it: a neighbour's burst that ended long ago would take a core, a busy loop started just now
+    // would be averaged away. Such a window says nothing, and the runnable count decides alone.
+    if (window > 3 * kCoreSampleMs / 1000.0) others_busy = window * hardware_cores();
     last_at = now;
     last_busy = busy;
     last_own = own;
     // A thread that is runnable only for a moment (the client that just sent this request, the
     // I/O thread writing a token) must not take a core for the next 100 ms: before giving one
-    // up, look again a few times, 100 us apart, and count what stays runnable.
-    for (int look = 0; look < 3 && free_cores(hardware_cores(), others_busy, window, runnable) < hardware_cores(); ++look) {
-        std::this_thread::sleep_for(std::chrono::microseconds(100));
+    // up, look again a few times, 200 us apart, and count what stays runnable.
+    for (int look = 0; look < 5 && free_cores(hardware_cores(), others_busy, window, runnable) < hardware_cores(); ++look) {
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
         const int again = runnable_threads_now();
         if (again >= 0) runnable = std::min(runnable, again);
     }

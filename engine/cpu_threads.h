@@ -9,7 +9,7 @@
 //    catches a teammate that is a moment behind and gives the core up soon: 36.6 idle, 21.0 busy.
 //  - how many threads. Beside outside work one thread beats any team (25.7 tok/s beside one
 //    busy loop), so each decode step and each embedding sizes its team to the cores free then
-//    (together: 33.9 idle, 26.2 beside one busy loop).
+//    (together: 30.8 idle, 24.8 beside one busy loop; prompt steps keep every thread, scheduler.cpp).
 #pragma once
 
 #include <string>
@@ -45,8 +45,10 @@ int default_embedding_threads();
 // less the caller), at least 1. Both must agree: this process's own threads never count, a brief
 // visitor (an HTTP client reading a token) barely shows in the window, and a neighbour whose
 // burst just ended is no longer runnable (a runnable count that would take a core is read again
-// up to 3 times, 100 us apart, and the least is used). The decision holds for kCoreSampleMs;
-// thread-safe; a few microseconds when the cores are free. Every core when /proc is unreadable.
+// up to 5 times, 200 us apart, and the least is used). After a pause longer than 3 windows the
+// runnable count decides alone. The decision holds for kCoreSampleMs; thread-safe; a few
+// microseconds when the cores are free, up to 1 ms when they are not. Every core when /proc is
+// unreadable.
 int idle_cores();
 constexpr int kCoreSampleMs = 100;
 // The decision: `others_busy_s` CPU seconds used by other processes in `wall_s` seconds, and

@@ -62,6 +62,9 @@ std::size_t incomplete_utf8_tail(const std::string& s) {
 // first tokens; 256, 1.01x and 0.83x).
 constexpr std::size_t kPromptCoalesceTokens = 256;
 
+// Steps with at least this many tokens use every thread the model may use (see step()).
+constexpr int kLongStepTokens = 32;
+
 // Grammars beyond this are refused before llama.cpp parses them: parsing and matching cost grows
 // with their size, and a request should not be able to make the model thread spend minutes on one.
 constexpr std::size_t kMaxGrammarBytes = 256 * 1024;
@@ -297,11 +300,13 @@ bool Scheduler::step() {
     }
     if (batch_.n_tokens == 0) return false;
 
-    // The team of threads is sized to the cores free at this step (engine/cpu_threads.h): every
-    // thread the model may use on an otherwise idle machine, fewer when other work runs, because
-    // a member preempted by outside work stalls the team at every op's barrier.
+    // A step of a few tokens (decoding) has ops of microseconds, and a team member preempted by
+    // outside work stalls all the others at every op's barrier: the team is sized to the cores
+    // free now (engine/cpu_threads.h). A prompt step's ops are long enough that a slowed member
+    // only costs its share (Qwen, 584-token prompt beside a busy loop: 7.0 s on 2 threads, 8.0 s
+    // on 1; idle 4.2 vs 7.7), so it always gets every thread.
     if (max_threads_ > 1) {
-        const int threads = std::min(max_threads_, idle_cores());
+        const int threads = batch_.n_tokens >= kLongStepTokens ? max_threads_ : std::min(max_threads_, idle_cores());
         if (threads != threads_now_) {
             llama_set_n_threads(ctx_, threads, threads);
             threads_now_ = threads;
