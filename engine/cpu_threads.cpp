@@ -27,6 +27,39 @@ bool waiting_threads_yield_soon() {
     return *end == '\0' && n <= kShortSpinCount;
 }
 int hardware_cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+// Busy time of all CPUs since boot in seconds (user + nice + system + irq + softirq + steal), or
+// a negative value when /proc/stat cannot be read.
+double machine_busy_s() {
+    std::ifstream f("/proc/stat");
+    std::string cpu;
+    unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+    if (!(f >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") return -1;
+    static const double tick = static_cast<double>(sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100);
+    return static_cast<double>(user + nice + system + irq + softirq + steal) / tick;
+}
+
+// This process's CPU time (all its threads) in seconds.
+double own_cpu_s() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+// Runnable threads on the machine now (/proc/loadavg's fourth field, "R/total"), or -1.
+int runnable_threads_now() {
+    std::ifstream f("/proc/loadavg");
+    std::string one, five, fifteen, entities;
+    if (!(f >> one >> five >> fifteen >> entities)) return -1;
+    const auto slash = entities.find('/');
+    if (slash == std::string::npos || slash == 0) return -1;
+    int n = 0;
+    for (std::size_t i = 0; i < slash; ++i) {
+        if (entities[i] < '0' || entities[i] > '9') return -1;
+        n = std::min(n * 10 + (entities[i] - '0'), 1 << 20);
+    }
+    return n;
+}
 }  // namespace
 
 void apply_default_omp_wait_policy(char** argv) {
@@ -49,16 +82,18 @@ void apply_default_omp_wait_policy(char** argv) {
 
 int default_model_threads(unsigned long long weight_bytes) {
     if (weight_bytes < kSmallModelBytes) return 1;
-    // Every core only where waiting threads sleep. A program that embeds the engine without the
-    // re-exec (the C API's users, the unit tests) keeps libgomp's spinning barrier, and there one
-    // core is left free so that outside load cannot stall the team: one thread on 2 cores.
-    return default_embedding_threads();
-}
-
-
-int default_embedding_threads() {
+    // Every core only where waiting threads give theirs up soon. A program that embeds the engine
+    // without the re-exec (the C API's users, the unit tests) keeps libgomp's long spin, and there
+    // one core is left free so that outside load cannot stall the team: one thread on 2 cores.
     const int cores = hardware_cores();
     return waiting_threads_yield_soon() ? cores : std::max(1, cores - 1);
+}
+
+int default_embedding_threads() {
+    // Under libgomp's long spin (an application embedding the engine) one thread, as before: the
+    // free-core check cannot see the application's own busy threads, and a long-spinning team
+    // beside them would stall.
+    return waiting_threads_yield_soon() ? hardware_cores() : 1;
 }
 
 int free_cores(int cores, double others_busy_s, double wall_s, int runnable_now) {
@@ -68,39 +103,6 @@ int free_cores(int cores, double others_busy_s, double wall_s, int runnable_now)
     const int taken_now = runnable_now - 1;
     const int taken = std::max(0, std::min(taken_lately, taken_now));
     return std::clamp(cores - taken, 1, cores);
-}
-
-namespace {
-// Busy time of all CPUs since boot in seconds (user + nice + system + irq + softirq + steal), or
-// a negative value when /proc/stat cannot be read.
-double machine_busy_s() {
-    std::ifstream f("/proc/stat");
-    std::string cpu;
-    unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-    if (!(f >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") return -1;
-    static const double tick = static_cast<double>(sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100);
-    return static_cast<double>(user + nice + system + irq + softirq + steal) / tick;
-}
-double own_cpu_s() {
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-}  // namespace
-
-// Runnable threads on the machine now (/proc/loadavg's fourth field, "R/total"), or -1.
-static int runnable_threads_now() {
-    std::ifstream f("/proc/loadavg");
-    std::string one, five, fifteen, entities;
-    if (!(f >> one >> five >> fifteen >> entities)) return -1;
-    const auto slash = entities.find('/');
-    if (slash == std::string::npos || slash == 0) return -1;
-    int n = 0;
-    for (std::size_t i = 0; i < slash; ++i) {
-        if (entities[i] < '0' || entities[i] > '9') return -1;
-        n = std::min(n * 10 + (entities[i] - '0'), 1 << 20);
-    }
-    return n;
 }
 
 int idle_cores() {

@@ -35,8 +35,9 @@ void apply_default_omp_wait_policy(char** argv);
 int default_model_threads(unsigned long long weight_bytes);
 constexpr unsigned long long kSmallModelBytes = 512ull << 20;
 
-// Most threads an embedding model may use when its config leaves `threads` unset: as a large
-// model. An embedding is a batch of tokens, so its ops are big enough to split.
+// Most threads an embedding model may use when its config leaves `threads` unset: every core
+// when waiting threads give theirs up soon (an embedding is a batch of tokens, so its ops are big
+// enough to split), else one.
 int default_embedding_threads();
 
 // Cores that other processes leave free: the machine's cores minus those other processes both
