@@ -1,5 +1,6 @@
 // Default CPU threads of a model: one for a small model, every core for a larger one only when
-// libgomp's waiting threads give their core up soon; teams sized to the idle cores (engine/cpu_threads.h; the measurements are in bench/RESULTS.md).
+// libgomp's waiting threads give their core up soon; teams sized to the cores other processes
+// leave free (engine/cpu_threads.h; the measurements are in bench/RESULTS.md).
 #include "engine/cpu_threads.h"
 
 #include <gtest/gtest.h>
@@ -11,12 +12,34 @@
 
 using namespace switchyard;
 
+namespace {
+int hardware_cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+// Saves libgomp's two variables and puts them back when the test ends; starts with both unset.
+class OmpEnvironment {
+public:
+    OmpEnvironment() {
+        for (auto& [name, value, set] : saved_) {
+            const char* v = std::getenv(name);
+            set = v != nullptr;
+            value = v ? v : "";
+            unsetenv(name);
+        }
+    }
+    ~OmpEnvironment() {
+        for (auto& [name, value, set] : saved_)
+            if (set) setenv(name, value.c_str(), 1); else unsetenv(name);
+    }
+
+private:
+    struct Saved { const char* name; std::string value; bool set; };
+    Saved saved_[2] = {{"OMP_WAIT_POLICY", "", false}, {"GOMP_SPINCOUNT", "", false}};
+};
+}  // namespace
+
 TEST(CpuThreads, SmallModelsGetOneThreadLargerOnesEveryCoreWhenWaitingThreadsYieldSoon) {
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    const char* saved_policy = std::getenv("OMP_WAIT_POLICY");
-    const char* saved_spin = std::getenv("GOMP_SPINCOUNT");
-    std::string policy = saved_policy ? saved_policy : "", spin = saved_spin ? saved_spin : "";
-    unsetenv("GOMP_SPINCOUNT");
+    const int cores = hardware_cores();
+    OmpEnvironment env;
 
     setenv("OMP_WAIT_POLICY", "passive", 1);
     EXPECT_EQ(default_model_threads(100ull << 20), 1) << "SmolLM2-sized";
@@ -36,8 +59,6 @@ TEST(CpuThreads, SmallModelsGetOneThreadLargerOnesEveryCoreWhenWaitingThreadsYie
     setenv("GOMP_SPINCOUNT", "300x", 1);
     EXPECT_EQ(default_model_threads(1100ull << 20), std::max(1, cores - 1)) << "unparsable: assume it spins";
 
-    if (saved_policy) setenv("OMP_WAIT_POLICY", policy.c_str(), 1); else unsetenv("OMP_WAIT_POLICY");
-    if (saved_spin) setenv("GOMP_SPINCOUNT", spin.c_str(), 1); else unsetenv("GOMP_SPINCOUNT");
 }
 
 TEST(CpuThreads, FreeCoresAreTheCoresOtherProcessesUsedLatelyAndStillRun) {
@@ -53,24 +74,17 @@ TEST(CpuThreads, FreeCoresAreTheCoresOtherProcessesUsedLatelyAndStillRun) {
     EXPECT_EQ(free_cores(4, -0.01, 0.1, 1), 4) << "tick rounding below zero";
     EXPECT_EQ(free_cores(4, 0.1, 0.0, 3), 4) << "no window yet: nothing known";
     EXPECT_EQ(free_cores(0, 0.0, 0.1, 1), 1);
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     EXPECT_GE(idle_cores(), 1);
-    EXPECT_LE(idle_cores(), cores);
+    EXPECT_LE(idle_cores(), hardware_cores());
 }
 
 TEST(CpuThreads, EmbeddingModelsMayUseEveryCoreWhenWaitingThreadsYieldSoon) {
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    const char* saved_policy = std::getenv("OMP_WAIT_POLICY");
-    const char* saved_spin = std::getenv("GOMP_SPINCOUNT");
-    std::string policy = saved_policy ? saved_policy : "", spin = saved_spin ? saved_spin : "";
-    unsetenv("GOMP_SPINCOUNT");
+    const int cores = hardware_cores();
+    OmpEnvironment env;
     setenv("OMP_WAIT_POLICY", "passive", 1);
     EXPECT_EQ(default_embedding_threads(), cores) << "a small embedding model still gets every core";
     unsetenv("OMP_WAIT_POLICY");
     EXPECT_EQ(default_embedding_threads(), 1) << "libgomp's long spin: one thread, as before";
     setenv("GOMP_SPINCOUNT", "300", 1);
     EXPECT_EQ(default_embedding_threads(), cores);
-    unsetenv("GOMP_SPINCOUNT");
-    if (saved_policy) setenv("OMP_WAIT_POLICY", policy.c_str(), 1); else unsetenv("OMP_WAIT_POLICY");
-    if (saved_spin) setenv("GOMP_SPINCOUNT", spin.c_str(), 1); else unsetenv("GOMP_SPINCOUNT");
 }
