@@ -25,40 +25,18 @@ import argparse
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
+
+from bench_procs import free_port, stop_processes, wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = Path(os.environ.get("SWITCHYARD_BUILD", ROOT / "build"))
 LITELLM = ROOT / "bench" / ".venv" / "bin" / "litellm"
 BODY = {"model": "bench", "messages": [{"role": "user", "content": "Fix the typo: teh cat sat on the mat."}], "max_tokens": 8}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(port: int, path: str, timeout: float = 120) -> None:
-    import http.client
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            c.request("GET", path)
-            if c.getresponse().status < 500:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"nothing answered on :{port}{path} within {timeout}s")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -185,13 +163,7 @@ litellm_settings: {{drop_params: true, turn_off_message_logging: true}}
         (out / "gateway.json").write_text(json.dumps({f"{k[0]}:{k[1]}": v for k, v in results.items()}, indent=1))
         return 0
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(procs)
 
 
 if __name__ == "__main__":

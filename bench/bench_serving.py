@@ -24,8 +24,6 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +32,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench_procs import free_port, stop_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -173,12 +173,6 @@ def proc_cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
 class Server:
     name = ""
     model_name = ""
@@ -241,14 +235,7 @@ class Server:
         raise RuntimeError(f"{self.name} did not answer within {timeout}s:\n{self.log_tail()}")
 
     def stop(self):
-        if not self.proc or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_processes([self.proc], grace=20)
 
     @property
     def pid(self) -> int:

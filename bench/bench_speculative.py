@@ -17,13 +17,14 @@ import http.client
 import json
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_procs import stop_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = Path(os.environ.get("SWITCHYARD_BUILD", ROOT / "build"))
@@ -137,11 +138,7 @@ def main() -> int:
             print(d)
         return 0
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_processes([proc], grace=20)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,6 +23,8 @@ import tempfile
 import time
 import http.client
 from pathlib import Path
+
+from bench_procs import free_port, stop_processes, wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = Path(os.environ.get("SWITCHYARD_BUILD", ROOT / "build"))
@@ -38,26 +38,6 @@ VARIANTS = {
     f"{NCPU} threads, OMP_WAIT_POLICY=passive": (NCPU, {"OMP_WAIT_POLICY": "passive"}),
     "switchyard's default (threads unset)": (0, {}),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            c.request("GET", "/health")
-            if c.getresponse().status < 500:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"switchyard on :{port} did not start")
 
 
 def decode_rate(port: int, max_tokens: int, deadline_s: float = 60) -> float:
@@ -125,7 +105,7 @@ models:
             procs.append(p)
             ports[name] = port
         for port in ports.values():
-            wait_http(port)
+            wait_http(port, timeout=60)
             decode_rate(port, 4)  # loads the model
         phases = [("as is", 0)] + ([(f"{args.burn} busy loop(s)", args.burn)] if args.burn else [])
         results = {}
@@ -153,13 +133,7 @@ models:
             print(f"{name:<44}" + "".join(f"{c:>26}" for c in cells))
         return 0
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(procs)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench_procs import free_port, stop_processes
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = Path(os.environ.get("SWITCHYARD_BUILD", ROOT / "build"))
 FAULT_UPSTREAM = ROOT / "tests" / "support" / "fault_upstream.py"
@@ -44,12 +46,6 @@ MSG = [{"role": "user", "content": "Say hi."}]
 
 def say(*a) -> None:
     print(*a, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -94,13 +90,7 @@ class Server:
         return self.proc.poll() is None
 
     def stop(self) -> None:
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_processes([self.proc], grace=30)
 
 
 class Upstream:
