@@ -93,6 +93,20 @@ std::vector<LabelledExample> small_set() {
     return ex;
 }
 
+
+// The shipped MiniLM embedding model as a config entry (the tests that use it skip when the file
+// is absent: scripts/fetch-models.sh fetches it).
+const std::filesystem::path kMiniLmFile = std::filesystem::path(SWITCHYARD_SOURCE_DIR) / "models" / "all-minilm-l6-v2-f16.gguf";
+ModelSpec minilm_spec(int parallel) {
+    ModelSpec m;
+    m.name = "all-minilm-l6-v2";
+    m.file = kMiniLmFile;
+    m.kind = ModelKind::embedding;
+    m.context_size = 512;
+    m.parallel = parallel;
+    return m;
+}
+
 }  // namespace
 
 TEST(Classifier, TrainBatchesAndNormalises) {
@@ -311,15 +325,9 @@ TEST(Classifier, ConfigParsing) {
 // the held-out tasks_test.jsonl (different templates and fillers).
 TEST(Classifier, RealMiniLmHeldOutAccuracy) {
     const std::filesystem::path src = SWITCHYARD_SOURCE_DIR;
-    const auto model_file = src / "models" / "all-minilm-l6-v2-f16.gguf";
-    if (!std::filesystem::exists(model_file)) GTEST_SKIP() << model_file << " not present (scripts/fetch-models.sh fetches it)";
+    if (!std::filesystem::exists(kMiniLmFile)) GTEST_SKIP() << kMiniLmFile << " not present (scripts/fetch-models.sh fetches it)";
     Config cfg;
-    ModelSpec m;
-    m.name = "all-minilm-l6-v2";
-    m.file = model_file;
-    m.kind = ModelKind::embedding;
-    m.context_size = 512;
-    m.parallel = 8;
+    const ModelSpec m = minilm_spec(8);
     cfg.models.push_back(m);
     ModelPool pool(cfg);
     auto embed = pool_embedder(pool, m.name);
@@ -356,9 +364,7 @@ TEST(Classifier, RealMiniLmHeldOutAccuracy) {
 // caller still gets its own vectors, in its order, with its token count; with parallel: 1 (one
 // sequence per batch) the combined results are bit-identical to calls made one at a time.
 TEST(LoadedModel, ConcurrentEmbedCallsAreCombinedAndEachGetsItsOwnVectors) {
-    const std::filesystem::path src = SWITCHYARD_SOURCE_DIR;
-    const auto model_file = src / "models" / "all-minilm-l6-v2-f16.gguf";
-    if (!std::filesystem::exists(model_file)) GTEST_SKIP() << model_file << " not present (scripts/fetch-models.sh fetches it)";
+    if (!std::filesystem::exists(kMiniLmFile)) GTEST_SKIP() << kMiniLmFile << " not present (scripts/fetch-models.sh fetches it)";
     const std::vector<std::string> texts = {
         "Fix the typo: teh cat sat on the mat.", "prove that 1 = 1", "Summarise the history of Rome in two sentences.",
         "Write a Python function that reverses a linked list.", "Translate 'good morning' into French.",
@@ -366,12 +372,7 @@ TEST(LoadedModel, ConcurrentEmbedCallsAreCombinedAndEachGetsItsOwnVectors) {
         "Extract every date from: the meeting moved from 3 May to 12 June 2025."};
     for (int parallel : {8, 1}) {
         Config cfg;
-        ModelSpec m;
-        m.name = "all-minilm-l6-v2";
-        m.file = model_file;
-        m.kind = ModelKind::embedding;
-        m.context_size = 512;
-        m.parallel = parallel;
+        const ModelSpec m = minilm_spec(parallel);
         cfg.models.push_back(m);
         ModelPool pool(cfg);
         ModelLease lease = pool.acquire(m.name);

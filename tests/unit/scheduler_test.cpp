@@ -2,6 +2,7 @@
 // of sequences, cancellation, stop strings, prefix reuse and the admission errors.
 #include "engine/engine_error.h"
 #include "engine/loaded_model.h"
+#include "generation_collector.h"
 #include "tiny_model.h"
 
 #include <gtest/gtest.h>
@@ -15,43 +16,6 @@ using namespace switchyard::testing;
 
 namespace {
 
-struct Collected {
-    std::string text;
-    GenerationEvent done;
-    int deltas = 0;
-};
-
-// Collects one generation's events; wait() blocks until the terminal event.
-class Collector {
-public:
-    EventSink sink() {
-        return [this](GenerationEvent&& ev) {
-            std::lock_guard lock(mu_);
-            if (ev.type == GenerationEvent::Type::delta) { result_.text += ev.text; ++result_.deltas; if (on_delta) on_delta(); return; }
-            result_.done = std::move(ev);
-            finished_ = true;
-            cv_.notify_all();
-        };
-    }
-    Collected wait() {
-        std::unique_lock lock(mu_);
-        EXPECT_TRUE(cv_.wait_for(lock, std::chrono::seconds(60), [&] { return finished_; }));
-        return result_;
-    }
-    std::function<void()> on_delta;
-private:
-    std::mutex mu_;
-    std::condition_variable cv_;
-    bool finished_ = false;
-    Collected result_;
-};
-
-SamplingParams greedy(int max_tokens) {
-    SamplingParams p;
-    p.max_tokens = max_tokens;
-    p.temperature = 0;
-    return p;
-}
 
 }  // namespace
 

@@ -3,49 +3,21 @@
 // paths that end an answer mid-draft: max_tokens and stop strings).
 #include "engine/loaded_model.h"
 #include "engine/ngram_draft.h"
+#include "generation_collector.h"
 #include "tiny_model.h"
 
 #include <gtest/gtest.h>
 
-#include <condition_variable>
-#include <mutex>
+#include <chrono>
 
 using namespace switchyard;
 using namespace switchyard::testing;
 
 namespace {
 
-// Collects one generation; wait() returns the terminal event with the streamed text.
-class Collector {
-public:
-    EventSink sink() {
-        return [this](GenerationEvent&& ev) {
-            std::lock_guard lock(mu_);
-            if (ev.type == GenerationEvent::Type::delta) { text_ += ev.text; return; }
-            done_ = std::move(ev);
-            finished_ = true;
-            cv_.notify_all();
-        };
-    }
-    std::pair<std::string, GenerationEvent> wait() {
-        std::unique_lock lock(mu_);
-        EXPECT_TRUE(cv_.wait_for(lock, std::chrono::seconds(120), [&] { return finished_; }));
-        return {text_, done_};
-    }
-private:
-    std::mutex mu_;
-    std::condition_variable cv_;
-    bool finished_ = false;
-    std::string text_;
-    GenerationEvent done_;
-};
-
-SamplingParams greedy(int max_tokens) {
-    SamplingParams p;
-    p.max_tokens = max_tokens;
-    p.temperature = 0;
-    return p;
-}
+// How long these tests wait for an answer (the collector's default is 60 s): the first one runs a
+// real model, SmolLM2, twice.
+constexpr auto kWait = std::chrono::seconds(120);
 
 ModelSpec with_drafting(ModelSpec m, int ngram = 3, int max_draft = 6) {
     m.speculative.ngram = ngram;
@@ -95,11 +67,11 @@ TEST(Speculative, RealModelCopyingAnswerIsIdenticalAndUsesDrafts) {
     auto plain = LoadedModel::load(m);
     Collector a;
     plain->generate_chat(in, greedy(60), a.sink());
-    auto [text_a, done_a] = a.wait();
+    auto [text_a, done_a, deltas_a] = a.wait(kWait);
     auto spec = LoadedModel::load(with_drafting(m));
     Collector b;
     spec->generate_chat(in, greedy(60), b.sink());
-    auto [text_b, done_b] = b.wait();
+    auto [text_b, done_b, deltas_b] = b.wait(kWait);
     ASSERT_EQ(done_a.type, GenerationEvent::Type::done) << done_a.error;
     ASSERT_EQ(done_b.type, GenerationEvent::Type::done) << done_b.error;
     EXPECT_EQ(text_b, text_a);
@@ -116,7 +88,7 @@ TEST(Speculative, RealModelCopyingAnswerIsIdenticalAndUsesDrafts) {
     hot.seed = 7;
     Collector c;
     spec->generate_chat(in, hot, c.sink());
-    EXPECT_EQ(c.wait().second.usage.draft_tokens, 0);
+    EXPECT_EQ(c.wait(kWait).done.usage.draft_tokens, 0);
 }
 
 // The random tiny model repeats itself, so drafts are long and often accepted: an answer that ends
@@ -130,28 +102,28 @@ TEST(Speculative, EndsMidDraftExactlyAsWithout) {
         plain->generate_text("one two one two one two", "", greedy(max_tokens), a.sink());
         spec->generate_text("one two one two one two", "", greedy(max_tokens), b1.sink());
         spec->generate_text("one two one two one two", "", greedy(max_tokens), b2.sink());
-        auto ra = a.wait(), rb1 = b1.wait(), rb2 = b2.wait();
-        EXPECT_EQ(rb1.first, ra.first) << "max_tokens " << max_tokens;
-        EXPECT_EQ(rb2.first, ra.first) << "max_tokens " << max_tokens;
-        EXPECT_EQ(rb1.second.usage.completion_tokens, ra.second.usage.completion_tokens);
-        EXPECT_EQ(rb1.second.finish_reason, ra.second.finish_reason);
+        auto ra = a.wait(kWait), rb1 = b1.wait(kWait), rb2 = b2.wait(kWait);
+        EXPECT_EQ(rb1.text, ra.text) << "max_tokens " << max_tokens;
+        EXPECT_EQ(rb2.text, ra.text) << "max_tokens " << max_tokens;
+        EXPECT_EQ(rb1.done.usage.completion_tokens, ra.done.usage.completion_tokens);
+        EXPECT_EQ(rb1.done.finish_reason, ra.done.finish_reason);
         if (max_tokens == 40) {
-            EXPECT_GT(rb1.second.usage.draft_tokens, 0) << "the tiny model's answer repeats: it should have drafted";
-            ASSERT_GT(ra.first.size(), 12u);
+            EXPECT_GT(rb1.done.usage.draft_tokens, 0) << "the tiny model's answer repeats: it should have drafted";
+            ASSERT_GT(ra.text.size(), 12u);
             auto p = greedy(40);
-            p.stop = {ra.first.substr(ra.first.size() / 2, 4)};
+            p.stop = {ra.text.substr(ra.text.size() / 2, 4)};
             Collector sa, sb;
             plain->generate_text("one two one two one two", "", p, sa.sink());
             spec->generate_text("one two one two one two", "", p, sb.sink());
-            auto rsa = sa.wait(), rsb = sb.wait();
-            EXPECT_EQ(rsb.first, rsa.first);
-            EXPECT_EQ(rsb.second.finish_reason, "stop");
-            EXPECT_EQ(rsb.second.usage.completion_tokens, rsa.second.usage.completion_tokens);
+            auto rsa = sa.wait(kWait), rsb = sb.wait(kWait);
+            EXPECT_EQ(rsb.text, rsa.text);
+            EXPECT_EQ(rsb.done.finish_reason, "stop");
+            EXPECT_EQ(rsb.done.usage.completion_tokens, rsa.done.usage.completion_tokens);
         }
     }
     // The sequences stay usable: a follow-up on the same model still matches.
     Collector a, b;
     plain->generate_text("three four", "", greedy(20), a.sink());
     spec->generate_text("three four", "", greedy(20), b.sink());
-    EXPECT_EQ(b.wait().first, a.wait().first);
+    EXPECT_EQ(b.wait(kWait).text, a.wait(kWait).text);
 }
